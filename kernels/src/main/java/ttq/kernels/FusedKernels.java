@@ -1,0 +1,50 @@
+package ttq.kernels;
+
+/**
+ * Checked entry points to the fused elementwise kernels of {@code native/ttq_elementwise.h}
+ * (portable and AVX2/FMA versions, chosen by the loader from CPUID). Large arrays are split over
+ * the cores by {@link Parallel}; bounds are validated here before any native call.
+ */
+public final class FusedKernels {
+    static {
+        NativeLibrary.require();
+    }
+
+    private FusedKernels() {
+    }
+
+    /** y[i] = GELU(x[i]) (erf form) for i in [0, n). */
+    public static void geluForward(float[] x, float[] y, int n) {
+        checkLength("gelu", n, x, y);
+        Parallel.forRange(n, (from, to) -> NativeKernels.ttq_gelu_forward(x, y, from, to - from));
+    }
+
+    /** dx[i] = dy[i] * GELU'(x[i]) for i in [0, n). */
+    public static void geluBackward(float[] x, float[] dy, float[] dx, int n) {
+        checkLength("gelu backward", n, x, dy, dx);
+        Parallel.forRange(n, (from, to) -> NativeKernels.ttq_gelu_backward(x, dy, dx, from, to - from));
+    }
+
+    /**
+     * One Adam step in place over n elements. bc1 and bc2 are the bias corrections 1 - beta^t;
+     * decoupled selects AdamW weight decay, otherwise weightDecay is an L2 term in the gradient.
+     */
+    public static void adamUpdate(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1,
+                                  float beta2, float eps, float weightDecay, boolean decoupled, float bc1, float bc2) {
+        checkLength("adam", n, p, g, m, v);
+        Parallel.forRange(n, (from, to) -> NativeKernels.ttq_adam_update(p, g, m, v, from, to - from,
+                lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, bc1, bc2));
+    }
+
+    private static void checkLength(String op, int n, float[]... arrays) {
+        if (n < 0) {
+            throw new IllegalArgumentException(op + ": negative length " + n);
+        }
+        for (float[] a : arrays) {
+            if (a == null || a.length < n) {
+                throw new IllegalArgumentException(op + ": array of length " + (a == null ? "null" : a.length)
+                        + " shorter than " + n);
+            }
+        }
+    }
+}

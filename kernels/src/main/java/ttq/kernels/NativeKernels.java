@@ -1,0 +1,66 @@
+package ttq.kernels;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * Raw JavaCPP binding of our C++ kernels in {@code native/ttq_kernels.h}. Arrays are passed through
+ * JNI critical regions (zero copy). Nothing here validates its arguments: call the checked wrappers
+ * ({@link Blas}, {@link FusedKernels}, {@link CpuFeatures}) instead, which validate shapes and
+ * bounds in Java before crossing into native code.
+ */
+@Properties(inherit = org.bytedeco.openblas.presets.openblas.class,
+        value = @Platform(include = "ttq_kernels.h"))
+@NoException
+public final class NativeKernels {
+    static {
+        Loader.load();
+    }
+
+    private NativeKernels() {
+    }
+
+    public static native int ttq_native_version();
+
+    public static native int ttq_cpu_features();
+
+    public static native @Cast("const char*") BytePointer ttq_openblas_corename();
+
+    public static native @Cast("const char*") BytePointer ttq_openblas_config();
+
+    public static native int ttq_openblas_threads();
+
+    public static native void ttq_openblas_set_threads(int n);
+
+    @CriticalRegion
+    public static native void ttq_gelu_forward(@Const float[] x, float[] y, @Cast("int64_t") long off, @Cast("int64_t") long n);
+
+    @CriticalRegion
+    public static native void ttq_gelu_backward(@Const float[] x, @Const float[] dy, float[] dx,
+                                                @Cast("int64_t") long off, @Cast("int64_t") long n);
+
+    @CriticalRegion
+    public static native void ttq_adam_update(float[] p, @Const float[] g, float[] m, float[] v,
+                                              @Cast("int64_t") long off, @Cast("int64_t") long n,
+                                              float lr, float beta1, float beta2, float eps, float wd,
+                                              int decoupled, float bc1, float bc2);
+
+    @CriticalRegion
+    public static native void ttq_sgemm(int transA, int transB, int m, int n, int k, float alpha,
+                                        @Const float[] a, @Cast("int64_t") long offA, int lda,
+                                        @Const float[] b, @Cast("int64_t") long offB, int ldb,
+                                        float beta, float[] c, @Cast("int64_t") long offC, int ldc);
+
+    @CriticalRegion
+    public static native void ttq_sgemm_batched(int transA, int transB, int m, int n, int k, float alpha,
+                                                @Const float[] a, @Cast("int64_t") long offA, int lda, @Cast("int64_t") long strideA,
+                                                @Const float[] b, @Cast("int64_t") long offB, int ldb, @Cast("int64_t") long strideB,
+                                                float beta, float[] c, @Cast("int64_t") long offC, int ldc, @Cast("int64_t") long strideC,
+                                                int batch);
+}

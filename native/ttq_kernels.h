@@ -1,0 +1,8 @@
+// Umbrella header bound by ttq.kernels.NativeKernels (JavaCPP).
+#pragma once
+#include "ttq_cpu_features.h"
+#include "ttq_elementwise.h"
+#include "ttq_blas.h"
+
+#define TTQ_NATIVE_VERSION 1
+static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
