@@ -42,6 +42,23 @@ public final class Parallel {
         POOL.invoke(new Chunk(body, n, chunks, 0, chunks));
     }
 
+    /**
+     * Runs body over rows [0, rows) where each row holds rowSize elements: split over cores when the
+     * total work is large and there are at least two rows.
+     */
+    public static void forRows(int rows, int rowSize, RangeBody body) {
+        if (rows <= 0) {
+            return;
+        }
+        long work = (long) rows * Math.max(1, rowSize);
+        if (POOL == null || rows < 2 || work < 2L * GRAIN || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL)) {
+            body.run(0, rows);
+            return;
+        }
+        int chunks = (int) Math.min(Math.min(THREADS, rows), work / GRAIN);
+        POOL.invoke(new Chunk(body, rows, chunks, 0, chunks));
+    }
+
     private static final class Chunk extends RecursiveAction {
         private final RangeBody body;
         private final int n, chunks, lo, hi;

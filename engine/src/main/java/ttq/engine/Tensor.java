@@ -1,0 +1,453 @@
+package ttq.engine;
+
+import java.util.Arrays;
+import java.util.Random;
+import ttq.engine.ops.Affine;
+import ttq.engine.ops.Add;
+import ttq.engine.ops.Div;
+import ttq.engine.ops.Exp;
+import ttq.engine.ops.Expand;
+import ttq.engine.ops.Gelu;
+import ttq.engine.ops.Log;
+import ttq.engine.ops.LogSoftmax;
+import ttq.engine.ops.MaskedFill;
+import ttq.engine.ops.Matmul;
+import ttq.engine.ops.Max;
+import ttq.engine.ops.Mul;
+import ttq.engine.ops.Permute;
+import ttq.engine.ops.Pow;
+import ttq.engine.ops.Relu;
+import ttq.engine.ops.Reshape;
+import ttq.engine.ops.Sigmoid;
+import ttq.engine.ops.Slice;
+import ttq.engine.ops.Softmax;
+import ttq.engine.ops.Sqrt;
+import ttq.engine.ops.Sub;
+import ttq.engine.ops.Sum;
+import ttq.engine.ops.Tanh;
+
+/**
+ * A float32 tensor: a shape and row-major contiguous storage, plus what reverse-mode autodiff
+ * needs (whether it requires grad, its accumulated gradient, and the {@link Function} that made it).
+ * Operations return new tensors; {@link #reshape} shares storage.
+ */
+public final class Tensor {
+    private final float[] data;
+    private final int[] shape;
+    private boolean requiresGrad;
+    private Tensor grad;
+    private Function gradFn;
+
+    private Tensor(float[] data, int[] shape) {
+        this.data = data;
+        this.shape = shape;
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /** Wraps an array without copying; its length must equal the shape's element count. */
+    public static Tensor wrap(float[] data, int... shape) {
+        int[] s = shape.clone();
+        int n = Shape.numel(s);
+        if (data.length != n) {
+            throw new IllegalArgumentException("data of length " + data.length + " does not fit shape "
+                    + Shape.str(s) + " (" + n + " elements)");
+        }
+        return new Tensor(data, s);
+    }
+
+    /** A tensor holding a copy of data with the given shape. */
+    public static Tensor of(float[] data, int... shape) {
+        return wrap(data.clone(), shape);
+    }
+
+    /** A 2-D tensor from rows (all of the same length). */
+    public static Tensor of(float[][] rows) {
+        int cols = rows.length == 0 ? 0 : rows[0].length;
+        float[] d = new float[rows.length * cols];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != cols) {
+                throw new IllegalArgumentException("ragged rows: row " + i + " has " + rows[i].length + " values, row 0 has " + cols);
+            }
+            System.arraycopy(rows[i], 0, d, i * cols, cols);
+        }
+        return wrap(d, rows.length, cols);
+    }
+
+    public static Tensor scalar(float v) {
+        return new Tensor(new float[] {v}, new int[0]);
+    }
+
+    public static Tensor zeros(int... shape) {
+        return wrap(new float[Shape.numel(shape)], shape);
+    }
+
+    public static Tensor ones(int... shape) {
+        return full(1f, shape);
+    }
+
+    public static Tensor full(float value, int... shape) {
+        float[] d = new float[Shape.numel(shape)];
+        Arrays.fill(d, value);
+        return wrap(d, shape);
+    }
+
+    /** Uniform values in [0, 1) from a seeded generator. */
+    public static Tensor rand(long seed, int... shape) {
+        return uniform(new Random(seed), 0f, 1f, shape);
+    }
+
+    /** Standard normal values from a seeded generator. */
+    public static Tensor randn(long seed, int... shape) {
+        return normal(new Random(seed), 1f, shape);
+    }
+
+    /** Uniform values in [lo, hi). */
+    public static Tensor uniform(Random random, float lo, float hi, int... shape) {
+        float[] d = new float[Shape.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = lo + (hi - lo) * random.nextFloat();
+        }
+        return wrap(d, shape);
+    }
+
+    /** Normal values with mean 0 and the given standard deviation. */
+    public static Tensor normal(Random random, float std, int... shape) {
+        float[] d = new float[Shape.numel(shape)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (random.nextGaussian() * std);
+        }
+        return wrap(d, shape);
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    /** A copy of the shape. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Size of axis i (negative counts from the end). */
+    public int dim(int i) {
+        return shape[Shape.axis("dim", i, shape.length)];
+    }
+
+    public int numel() {
+        return data.length;
+    }
+
+    /** The backing array (row-major). Writing to it bypasses autograd: only for kernels and optimizers. */
+    public float[] data() {
+        return data;
+    }
+
+    /** A copy of the values. */
+    public float[] toArray() {
+        return data.clone();
+    }
+
+    /** The single value of a one-element tensor. */
+    public float item() {
+        if (data.length != 1) {
+            throw new IllegalStateException("item() on a tensor of shape " + Shape.str(shape) + " (" + data.length + " elements)");
+        }
+        return data[0];
+    }
+
+    /** The value at a multi-index. */
+    public float get(int... index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("index of rank " + index.length + " for a tensor of rank " + shape.length);
+        }
+        int off = 0;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException("index " + Arrays.toString(index) + " out of shape " + Shape.str(shape));
+            }
+            off = off * shape[i] + index[i];
+        }
+        return data[off];
+    }
+
+    @Override
+    public String toString() {
+        String values = data.length <= 16 ? Arrays.toString(data) : Arrays.toString(Arrays.copyOf(data, 16)) + "...";
+        return "Tensor" + Shape.str(shape) + (requiresGrad ? "(grad)" : "") + " " + values;
+    }
+
+    // ------------------------------------------------------------------ autograd
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** Marks a leaf tensor as a variable whose gradient backward accumulates. Returns this. */
+    public Tensor requiresGrad(boolean value) {
+        if (gradFn != null && !value) {
+            throw new IllegalStateException("cannot clear requiresGrad on a non-leaf tensor (made by " + gradFn.name() + "); use detach()");
+        }
+        this.requiresGrad = value;
+        return this;
+    }
+
+    /** The gradient accumulated by backward, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Forgets the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** The node that produced this tensor, or null for a leaf. */
+    public Function gradFn() {
+        return gradFn;
+    }
+
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** Backpropagates from a one-element tensor (gradient 1). */
+    public void backward() {
+        if (data.length != 1) {
+            throw new IllegalStateException("backward() without a gradient needs a one-element tensor, this has shape "
+                    + Shape.str(shape) + "; pass the upstream gradient explicitly");
+        }
+        Autograd.backward(this, Tensor.full(1f, shape));
+    }
+
+    /** Backpropagates an explicit upstream gradient of this tensor's shape. */
+    public void backward(Tensor gradient) {
+        Autograd.backward(this, gradient);
+    }
+
+    /** A tensor sharing this one's values but cut from the graph. */
+    public Tensor detach() {
+        return new Tensor(data, shape);
+    }
+
+    void setGradFn(Function fn) {
+        this.gradFn = fn;
+        this.requiresGrad = true;
+    }
+
+    void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            grad = new Tensor(g.data.clone(), shape.clone());
+        } else {
+            float[] acc = grad.data, add = g.data;
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += add[i];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    public Tensor add(Tensor other) {
+        return Add.apply(this, other);
+    }
+
+    public Tensor add(float c) {
+        return Affine.apply(this, 1f, c);
+    }
+
+    public Tensor sub(Tensor other) {
+        return Sub.apply(this, other);
+    }
+
+    public Tensor sub(float c) {
+        return Affine.apply(this, 1f, -c);
+    }
+
+    public Tensor mul(Tensor other) {
+        return Mul.apply(this, other);
+    }
+
+    public Tensor mul(float c) {
+        return Affine.apply(this, c, 0f);
+    }
+
+    public Tensor div(Tensor other) {
+        return Div.apply(this, other);
+    }
+
+    public Tensor div(float c) {
+        return Affine.apply(this, 1f / c, 0f);
+    }
+
+    public Tensor neg() {
+        return Affine.apply(this, -1f, 0f);
+    }
+
+    public Tensor exp() {
+        return Exp.apply(this);
+    }
+
+    public Tensor log() {
+        return Log.apply(this);
+    }
+
+    public Tensor sqrt() {
+        return Sqrt.apply(this);
+    }
+
+    public Tensor pow(float exponent) {
+        return Pow.apply(this, exponent);
+    }
+
+    public Tensor tanh() {
+        return Tanh.apply(this);
+    }
+
+    public Tensor sigmoid() {
+        return Sigmoid.apply(this);
+    }
+
+    public Tensor relu() {
+        return Relu.apply(this);
+    }
+
+    /** GELU, erf form (as BERT). */
+    public Tensor gelu() {
+        return Gelu.apply(this);
+    }
+
+    /** Where mask (broadcast to this shape) is non-zero, the value; elsewhere this tensor's. */
+    public Tensor maskedFill(Tensor mask, float value) {
+        return MaskedFill.apply(this, mask, value);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements (a scalar). */
+    public Tensor sum() {
+        return Sum.apply(this, new int[0], false);
+    }
+
+    /** Sum over axes (all axes when none given). */
+    public Tensor sum(boolean keepDim, int... axes) {
+        return Sum.apply(this, axes, keepDim);
+    }
+
+    /** Mean of all elements. */
+    public Tensor mean() {
+        return sum().mul(1f / Math.max(1, data.length));
+    }
+
+    /** Mean over axes (all axes when none given). */
+    public Tensor mean(boolean keepDim, int... axes) {
+        int[] ax = Shape.axes("mean", axes, shape.length);
+        int count = 1;
+        for (int a : ax) {
+            count *= shape[a];
+        }
+        return Sum.apply(this, ax, keepDim).mul(1f / Math.max(1, count));
+    }
+
+    /** Maximum over axes (all axes when none given); ties share the gradient equally. */
+    public Tensor max(boolean keepDim, int... axes) {
+        return Max.apply(this, axes, keepDim);
+    }
+
+    /** Sums a broadcast tensor back to a shape it was broadcast from. */
+    public Tensor sumTo(int... target) {
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        Shape.broadcast("sumTo", target, shape); // validates compatibility
+        int lead = shape.length - target.length;
+        int[] axes = new int[shape.length];
+        int n = 0;
+        for (int i = 0; i < shape.length; i++) {
+            int j = i - lead;
+            if (j < 0 || (target[j] == 1 && shape[i] != 1)) {
+                axes[n++] = i;
+            }
+        }
+        return Sum.apply(this, Arrays.copyOf(axes, n), true).reshape(target);
+    }
+
+    // ------------------------------------------------------------------ shape
+
+    /** Same values, new shape (one dimension may be -1); shares storage. */
+    public Tensor reshape(int... newShape) {
+        return Reshape.apply(this, newShape);
+    }
+
+    /** Reorders axes: result axis i is this tensor's axis perm[i]. */
+    public Tensor permute(int... perm) {
+        return Permute.apply(this, perm);
+    }
+
+    /** Swaps two axes. */
+    public Tensor transpose(int a, int b) {
+        int[] perm = new int[shape.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        int x = Shape.axis("transpose", a, shape.length), y = Shape.axis("transpose", b, shape.length);
+        perm[x] = y;
+        perm[y] = x;
+        return Permute.apply(this, perm);
+    }
+
+    /** Elements [from, to) along axis. */
+    public Tensor slice(int axis, int from, int to) {
+        return Slice.apply(this, axis, from, to);
+    }
+
+    /** Broadcasts (by copying) to a larger shape. */
+    public Tensor expand(int... target) {
+        return Expand.apply(this, target);
+    }
+
+    /** Matrix product over the last two axes, batch axes broadcast (NumPy matmul, rank >= 2). */
+    public Tensor matmul(Tensor other) {
+        return Matmul.apply(this, other);
+    }
+
+    // ------------------------------------------------------------------ normalizations
+
+    /** Softmax along an axis. */
+    public Tensor softmax(int axis) {
+        return alongLastAxis(axis, t -> Softmax.apply(t));
+    }
+
+    /** Log-softmax along an axis. */
+    public Tensor logSoftmax(int axis) {
+        return alongLastAxis(axis, t -> LogSoftmax.apply(t));
+    }
+
+    private Tensor alongLastAxis(int axis, java.util.function.UnaryOperator<Tensor> op) {
+        int a = Shape.axis("softmax", axis, shape.length);
+        if (a == shape.length - 1) {
+            return op.apply(this);
+        }
+        return op.apply(transpose(a, -1)).transpose(a, -1);
+    }
+
+    /** Non-differentiable copy of the values as a new leaf. */
+    public Tensor copy() {
+        return new Tensor(data.clone(), shape.clone());
+    }
+
+    /** Elementwise comparison helper for tests: max |this - other|. */
+    public float maxAbsDiff(Tensor other) {
+        if (!Arrays.equals(shape, other.shape)) {
+            throw new IllegalArgumentException("shapes differ: " + Shape.str(shape) + " vs " + Shape.str(other.shape));
+        }
+        float m = 0;
+        for (int i = 0; i < data.length; i++) {
+            m = Math.max(m, Math.abs(data[i] - other.data[i]));
+        }
+        return m;
+    }
+
+}

@@ -1,0 +1,553 @@
+package ttq.engine.backend;
+
+import java.util.Arrays;
+import ttq.engine.Shape;
+import ttq.engine.Tensor;
+import ttq.kernels.Blas;
+import ttq.kernels.FusedKernels;
+import ttq.kernels.Parallel;
+
+/**
+ * The CPU compute kernels behind the engine's ops: plain Java loops (split over cores when large),
+ * OpenBLAS for GEMM and our native fused kernels. Kernels take and return tensors that never
+ * record gradients; gradient rules live in the op classes and only call ops or these kernels.
+ */
+public final class CpuKernels {
+    private CpuKernels() {
+    }
+
+    /** Elementwise binary operations with broadcasting. */
+    public enum Binary { ADD, SUB, MUL, DIV, MAX_MASK }
+
+    /** Elementwise unary operations. */
+    public enum Unary { NEG, EXP, LOG, SQRT, TANH, SIGMOID, RELU, GELU, RELU_MASK, ABS, SIGN }
+
+    // ---------------------------------------------------------------- elementwise
+
+    public static Tensor binary(Binary op, Tensor a, Tensor b) {
+        int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        float[] x = a.data(), y = b.data();
+        float[] out = new float[Shape.numel(shape)];
+        if (Arrays.equals(a.shape(), shape) && Arrays.equals(b.shape(), shape)) {
+            Parallel.forRange(out.length, (from, to) -> binaryRun(op, x, from, 1, y, from, 1, out, from, to - from));
+        } else if (b.numel() == 1 && Arrays.equals(a.shape(), shape)) {
+            Parallel.forRange(out.length, (from, to) -> binaryRun(op, x, from, 1, y, 0, 0, out, from, to - from));
+        } else {
+            StridedLoop it = new StridedLoop(shape, Shape.broadcastStrides(a.shape(), shape),
+                    Shape.broadcastStrides(b.shape(), shape), Shape.strides(shape));
+            if (!it.empty) {
+                do {
+                    binaryRun(op, x, it.offset[0], it.innerStride[0], y, it.offset[1], it.innerStride[1],
+                            out, it.offset[2], it.inner);
+                } while (it.next());
+            }
+        }
+        return Tensor.wrap(out, shape);
+    }
+
+    private static void binaryRun(Binary op, float[] x, int ox, int sx, float[] y, int oy, int sy, float[] out, int oo, int n) {
+        switch (op) {
+            case ADD:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j * sx] + y[oy + j * sy];
+                }
+                break;
+            case SUB:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j * sx] - y[oy + j * sy];
+                }
+                break;
+            case MUL:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j * sx] * y[oy + j * sy];
+                }
+                break;
+            case DIV:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j * sx] / y[oy + j * sy];
+                }
+                break;
+            case MAX_MASK: // 1 where x equals y (the broadcast max), used to route max gradients
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j * sx] == y[oy + j * sy] ? 1f : 0f;
+                }
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    public static Tensor unary(Unary op, Tensor a) {
+        float[] x = a.data();
+        float[] out = new float[x.length];
+        if (op == Unary.GELU) {
+            FusedKernels.geluForward(x, out, x.length);
+        } else {
+            Parallel.forRange(x.length, (from, to) -> unaryRun(op, x, out, from, to));
+        }
+        return Tensor.wrap(out, a.shape());
+    }
+
+    private static void unaryRun(Unary op, float[] x, float[] out, int from, int to) {
+        switch (op) {
+            case NEG:
+                for (int i = from; i < to; i++) {
+                    out[i] = -x[i];
+                }
+                break;
+            case EXP:
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.exp(x[i]);
+                }
+                break;
+            case LOG:
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.log(x[i]);
+                }
+                break;
+            case SQRT:
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.sqrt(x[i]);
+                }
+                break;
+            case TANH:
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.tanh(x[i]);
+                }
+                break;
+            case SIGMOID:
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) (1.0 / (1.0 + Math.exp(-x[i])));
+                }
+                break;
+            case RELU:
+                for (int i = from; i < to; i++) {
+                    out[i] = x[i] > 0f ? x[i] : 0f;
+                }
+                break;
+            case RELU_MASK:
+                for (int i = from; i < to; i++) {
+                    out[i] = x[i] > 0f ? 1f : 0f;
+                }
+                break;
+            case ABS:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.abs(x[i]);
+                }
+                break;
+            case SIGN:
+                for (int i = from; i < to; i++) {
+                    out[i] = Math.signum(x[i]);
+                }
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
+    /** y = x * scale + shift, elementwise. */
+    public static Tensor affine(Tensor a, float scale, float shift) {
+        float[] x = a.data();
+        float[] out = new float[x.length];
+        Parallel.forRange(x.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                out[i] = x[i] * scale + shift;
+            }
+        });
+        return Tensor.wrap(out, a.shape());
+    }
+
+    /** y = x^p, elementwise. */
+    public static Tensor pow(Tensor a, float p) {
+        float[] x = a.data();
+        float[] out = new float[x.length];
+        Parallel.forRange(x.length, (from, to) -> {
+            if (p == 2f) {
+                for (int i = from; i < to; i++) {
+                    out[i] = x[i] * x[i];
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    out[i] = (float) Math.pow(x[i], p);
+                }
+            }
+        });
+        return Tensor.wrap(out, a.shape());
+    }
+
+    /** dx = dy * GELU'(x). */
+    public static Tensor geluBackward(Tensor x, Tensor dy) {
+        float[] dx = new float[x.numel()];
+        FusedKernels.geluBackward(x.data(), dy.data(), dx, dx.length);
+        return Tensor.wrap(dx, x.shape());
+    }
+
+    /** out = mask != 0 ? value : x, with mask broadcast to x's shape. */
+    public static Tensor maskedFill(Tensor a, Tensor mask, float value) {
+        int[] shape = a.shape();
+        float[] x = a.data(), m = mask.data();
+        float[] out = new float[x.length];
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(mask.shape(), shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], om = it.offset[1], sm = it.innerStride[1], sx = it.innerStride[0];
+                for (int j = 0; j < it.inner; j++) {
+                    out[ox + j * sx] = m[om + j * sm] != 0f ? value : x[ox + j * sx];
+                }
+            } while (it.next());
+        }
+        return Tensor.wrap(out, shape);
+    }
+
+    // ---------------------------------------------------------------- reductions and layout
+
+    /** Sum over the given normalized axes; the result keeps them as size 1. */
+    public static Tensor sumKeepDim(Tensor a, int[] axes) {
+        int[] shape = a.shape();
+        int[] outShape = Shape.reduced(shape, axes, true);
+        double[] acc = new double[Shape.numel(outShape)];
+        float[] x = a.data();
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(outShape, shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1], so = it.innerStride[1];
+                if (so == 0) {
+                    double s = 0;
+                    for (int j = 0; j < it.inner; j++) {
+                        s += x[ox + j * sx];
+                    }
+                    acc[oo] += s;
+                } else {
+                    for (int j = 0; j < it.inner; j++) {
+                        acc[oo + j * so] += x[ox + j * sx];
+                    }
+                }
+            } while (it.next());
+        }
+        float[] out = new float[acc.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) acc[i];
+        }
+        return Tensor.wrap(out, outShape);
+    }
+
+    /** Max over the given normalized axes, keeping them as size 1. */
+    public static Tensor maxKeepDim(Tensor a, int[] axes) {
+        int[] shape = a.shape();
+        int[] outShape = Shape.reduced(shape, axes, true);
+        float[] out = new float[Shape.numel(outShape)];
+        Arrays.fill(out, Float.NEGATIVE_INFINITY);
+        float[] x = a.data();
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(outShape, shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1], so = it.innerStride[1];
+                for (int j = 0; j < it.inner; j++) {
+                    float v = x[ox + j * sx];
+                    if (v > out[oo + j * so] || Float.isNaN(v)) {
+                        out[oo + j * so] = v;
+                    }
+                }
+            } while (it.next());
+        }
+        return Tensor.wrap(out, outShape);
+    }
+
+    /** Reduces a broadcast gradient back to {@code shape} (the inverse of broadcasting). */
+    public static Tensor sumTo(Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        int count = 0;
+        int[] axes = new int[gs.length];
+        for (int i = 0; i < gs.length; i++) {
+            int j = i - lead;
+            if (j < 0 || (shape[j] == 1 && gs[i] != 1)) {
+                axes[count++] = i;
+            }
+        }
+        Tensor s = sumKeepDim(g, Arrays.copyOf(axes, count));
+        return Tensor.wrap(s.data(), shape);
+    }
+
+    /** Copies a tensor broadcast to a larger shape. */
+    public static Tensor expand(Tensor a, int[] shape) {
+        float[] out = new float[Shape.numel(shape)];
+        float[] x = a.data();
+        StridedLoop it = new StridedLoop(shape, Shape.broadcastStrides(a.shape(), shape), Shape.strides(shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1];
+                for (int j = 0; j < it.inner; j++) {
+                    out[oo + j] = x[ox + j * sx];
+                }
+            } while (it.next());
+        }
+        return Tensor.wrap(out, shape);
+    }
+
+    /** Materializes a permutation of axes: out.shape[i] = a.shape[perm[i]]. */
+    public static Tensor permute(Tensor a, int[] perm) {
+        int[] shape = a.shape();
+        int[] inStrides = Shape.strides(shape);
+        int[] outShape = new int[perm.length];
+        int[] readStrides = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            outShape[i] = shape[perm[i]];
+            readStrides[i] = inStrides[perm[i]];
+        }
+        float[] x = a.data();
+        float[] out = new float[x.length];
+        StridedLoop it = new StridedLoop(outShape, readStrides, Shape.strides(outShape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1];
+                for (int j = 0; j < it.inner; j++) {
+                    out[oo + j] = x[ox + j * sx];
+                }
+            } while (it.next());
+        }
+        return Tensor.wrap(out, outShape);
+    }
+
+    /**
+     * Copies a block between two tensors that agree on all axes but {@code axis}: the source's
+     * [srcFrom, srcFrom+len) along axis goes to the destination's [dstFrom, dstFrom+len); with
+     * accumulate, adds instead of overwriting. Backs slice, concat and their gradients.
+     */
+    public static void copyAlongAxis(Tensor src, int srcFrom, Tensor dst, int dstFrom, int len, int axis, boolean accumulate) {
+        int[] ss = src.shape(), ds = dst.shape();
+        int outer = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= ss[i];
+        }
+        int innerSize = 1;
+        for (int i = axis + 1; i < ss.length; i++) {
+            innerSize *= ss[i];
+        }
+        int block = len * innerSize;
+        float[] s = src.data(), d = dst.data();
+        for (int o = 0; o < outer; o++) {
+            int so = (o * ss[axis] + srcFrom) * innerSize;
+            int dOff = (o * ds[axis] + dstFrom) * innerSize;
+            if (accumulate) {
+                for (int j = 0; j < block; j++) {
+                    d[dOff + j] += s[so + j];
+                }
+            } else {
+                System.arraycopy(s, so, d, dOff, block);
+            }
+        }
+    }
+
+    /** out[..., i, ...] = a[..., index[i], ...] along axis (indices already validated). */
+    public static Tensor indexSelect(Tensor a, int axis, int[] index) {
+        int[] shape = a.shape().clone();
+        int rows = shape[axis];
+        shape[axis] = index.length;
+        Tensor out = Tensor.zeros(shape);
+        int outer = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= shape[i];
+        }
+        int innerSize = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            innerSize *= shape[i];
+        }
+        float[] x = a.data(), o = out.data();
+        for (int p = 0; p < outer; p++) {
+            for (int i = 0; i < index.length; i++) {
+                System.arraycopy(x, (p * rows + index[i]) * innerSize, o, (p * index.length + i) * innerSize, innerSize);
+            }
+        }
+        return out;
+    }
+
+    /** out = base (copied) with src's slices added at index positions along axis. */
+    public static Tensor scatterAdd(Tensor base, int axis, int[] index, Tensor src) {
+        int[] shape = base.shape();
+        Tensor out = Tensor.wrap(base.data().clone(), shape);
+        int rows = shape[axis];
+        int outer = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= shape[i];
+        }
+        int innerSize = 1;
+        for (int i = axis + 1; i < shape.length; i++) {
+            innerSize *= shape[i];
+        }
+        float[] s = src.data(), o = out.data();
+        for (int p = 0; p < outer; p++) {
+            for (int i = 0; i < index.length; i++) {
+                int dOff = (p * rows + index[i]) * innerSize, sOff = (p * index.length + i) * innerSize;
+                for (int j = 0; j < innerSize; j++) {
+                    o[dOff + j] += s[sOff + j];
+                }
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    /**
+     * Batched product over equal batch shapes (a batch of 1 on either side is reused for every
+     * product): op(a)[.., m, k] x op(b)[.., k, n]. transA/transB read the last two axes transposed.
+     */
+    public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        int[] as = a.shape(), bs = b.shape();
+        int ra = as.length, rb = bs.length;
+        int m = transA ? as[ra - 1] : as[ra - 2];
+        int k = transA ? as[ra - 2] : as[ra - 1];
+        int kb = transB ? bs[rb - 1] : bs[rb - 2];
+        int n = transB ? bs[rb - 2] : bs[rb - 1];
+        if (k != kb) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as)
+                    + (transA ? "^T" : "") + " x " + Shape.str(bs) + (transB ? "^T" : ""));
+        }
+        int batchA = a.numel() / Math.max(1, as[ra - 1] * as[ra - 2]);
+        int batchB = b.numel() / Math.max(1, bs[rb - 1] * bs[rb - 2]);
+        int[] batchShape = Arrays.copyOf(ra >= rb ? as : bs, Math.max(ra, rb) - 2);
+        int batch = Math.max(batchA, batchB);
+        int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
+        outShape[outShape.length - 2] = m;
+        outShape[outShape.length - 1] = n;
+        float[] out = new float[Shape.numel(outShape)];
+        if (batchA == 0 || batchB == 0) {
+            return Tensor.wrap(out, outShape);
+        }
+        int lda = as[ra - 1], ldb = bs[rb - 1];
+        if (batchB == 1 && !transA && batchA > 1) {
+            // one weight for every batch item: a single (batch*m) x k GEMM is far faster than a loop
+            Blas.sgemm(false, transB, batchA * m, n, k, 1f, a.data(), 0, lda, b.data(), 0, ldb, 0f, out, 0, n);
+        } else {
+            long strideA = batchA == 1 ? 0 : (long) m * k, strideB = batchB == 1 ? 0 : (long) k * n;
+            Blas.sgemmBatched(transA, transB, m, n, k, 1f, a.data(), 0, lda, strideA, b.data(), 0, ldb, strideB,
+                    0f, out, 0, n, (long) m * n, batch);
+        }
+        return Tensor.wrap(out, outShape);
+    }
+
+    // ---------------------------------------------------------------- row-wise fused kernels (last axis)
+
+    /** Softmax (or log-softmax) over the last axis. */
+    public static Tensor softmaxLastAxis(Tensor a, boolean log) {
+        int[] shape = a.shape();
+        int n = shape.length == 0 ? 1 : shape[shape.length - 1];
+        float[] x = a.data();
+        float[] out = new float[x.length];
+        int rows = n == 0 ? 0 : x.length / n;
+        Parallel.forRows(rows, n, (from, to) -> softmaxRows(x, out, n, from, to, log));
+        return Tensor.wrap(out, shape);
+    }
+
+    private static void softmaxRows(float[] x, float[] out, int n, int from, int to, boolean log) {
+        for (int r = from; r < to; r++) {
+            int base = r * n;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, x[base + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += Math.exp(x[base + j] - max);
+            }
+            if (log) {
+                float lse = (float) (max + Math.log(sum));
+                for (int j = 0; j < n; j++) {
+                    out[base + j] = x[base + j] - lse;
+                }
+            } else {
+                double inv = 1.0 / sum;
+                for (int j = 0; j < n; j++) {
+                    out[base + j] = (float) (Math.exp(x[base + j] - max) * inv);
+                }
+            }
+        }
+    }
+
+    /** Gradient of softmax over the last axis: dx = y * (dy - sum(dy * y)). */
+    public static Tensor softmaxBackward(Tensor y, Tensor dy) {
+        int n = y.shape()[y.rank() - 1];
+        float[] yv = y.data(), g = dy.data();
+        float[] dx = new float[yv.length];
+        for (int base = 0; base < yv.length; base += n) {
+            double dot = 0;
+            for (int j = 0; j < n; j++) {
+                dot += (double) g[base + j] * yv[base + j];
+            }
+            for (int j = 0; j < n; j++) {
+                dx[base + j] = (float) (yv[base + j] * (g[base + j] - dot));
+            }
+        }
+        return Tensor.wrap(dx, y.shape());
+    }
+
+    /** Gradient of log-softmax over the last axis: dx = dy - exp(y) * sum(dy). */
+    public static Tensor logSoftmaxBackward(Tensor y, Tensor dy) {
+        int n = y.shape()[y.rank() - 1];
+        float[] yv = y.data(), g = dy.data();
+        float[] dx = new float[yv.length];
+        for (int base = 0; base < yv.length; base += n) {
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += g[base + j];
+            }
+            for (int j = 0; j < n; j++) {
+                dx[base + j] = (float) (g[base + j] - Math.exp(yv[base + j]) * sum);
+            }
+        }
+        return Tensor.wrap(dx, y.shape());
+    }
+
+    /**
+     * Layer norm over the last axis without affine: y = (x - mean) * rstd. Returns y and writes
+     * 1/std per row into rstd.
+     */
+    public static Tensor layerNormForward(Tensor a, float eps, float[] rstd) {
+        int n = a.shape()[a.rank() - 1];
+        float[] x = a.data();
+        float[] y = new float[x.length];
+        for (int r = 0, base = 0; base < x.length; r++, base += n) {
+            double mean = 0;
+            for (int j = 0; j < n; j++) {
+                mean += x[base + j];
+            }
+            mean /= n;
+            double var = 0;
+            for (int j = 0; j < n; j++) {
+                double d = x[base + j] - mean;
+                var += d * d;
+            }
+            var /= n;
+            double rs = 1.0 / Math.sqrt(var + eps);
+            rstd[r] = (float) rs;
+            for (int j = 0; j < n; j++) {
+                y[base + j] = (float) ((x[base + j] - mean) * rs);
+            }
+        }
+        return Tensor.wrap(y, a.shape());
+    }
+
+    /** Gradient of the normalization: dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
+    public static Tensor layerNormBackward(Tensor xhat, float[] rstd, Tensor dy) {
+        int n = xhat.shape()[xhat.rank() - 1];
+        float[] xh = xhat.data(), g = dy.data();
+        float[] dx = new float[xh.length];
+        for (int r = 0, base = 0; base < xh.length; r++, base += n) {
+            double mg = 0, mgx = 0;
+            for (int j = 0; j < n; j++) {
+                mg += g[base + j];
+                mgx += (double) g[base + j] * xh[base + j];
+            }
+            mg /= n;
+            mgx /= n;
+            for (int j = 0; j < n; j++) {
+                dx[base + j] = (float) (rstd[r] * (g[base + j] - mg - xh[base + j] * mgx));
+            }
+        }
+        return Tensor.wrap(dx, xhat.shape());
+    }
+}
