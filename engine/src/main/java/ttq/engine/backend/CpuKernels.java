@@ -407,10 +407,14 @@ public final class CpuKernels {
             throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(as)
                     + (transA ? "^T" : "") + " x " + Shape.str(bs) + (transB ? "^T" : ""));
         }
-        int batchA = a.numel() / Math.max(1, as[ra - 1] * as[ra - 2]);
-        int batchB = b.numel() / Math.max(1, bs[rb - 1] * bs[rb - 2]);
-        int[] batchShape = Arrays.copyOf(ra >= rb ? as : bs, Math.max(ra, rb) - 2);
-        int batch = Math.max(batchA, batchB);
+        int batchA = Shape.numel(Arrays.copyOf(as, ra - 2));
+        int batchB = Shape.numel(Arrays.copyOf(bs, rb - 2));
+        int[] batchShape = Shape.broadcast("matmul batch", Arrays.copyOf(as, ra - 2), Arrays.copyOf(bs, rb - 2));
+        int batch = Shape.numel(batchShape);
+        if ((batchA != batch && batchA != 1) || (batchB != batch && batchB != 1)) {
+            throw new IllegalArgumentException("matmul kernel: batch shapes of " + Shape.str(as) + " and " + Shape.str(bs)
+                    + " must be equal or 1 (expand first)");
+        }
         int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
         outShape[outShape.length - 2] = m;
         outShape[outShape.length - 1] = n;

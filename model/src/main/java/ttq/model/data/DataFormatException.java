@@ -1,0 +1,12 @@
+package ttq.model.data;
+
+import java.io.IOException;
+
+/** Malformed input data; the message names the file and line. The CLI maps it to exit code 1. */
+public final class DataFormatException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public DataFormatException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,15 @@
+package ttq.tools;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import ttq.tools.bench.OpsBenchCommand;
+
+/** {@code ttq bench ...}: benchmarks that print a table and can write CSV/JSON/Markdown. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks (tables measured in one run).",
+        subcommands = {OpsBenchCommand.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

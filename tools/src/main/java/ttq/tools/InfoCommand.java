@@ -1,0 +1,55 @@
+package ttq.tools;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import ttq.kernels.Blas;
+import ttq.kernels.CpuFeatures;
+import ttq.kernels.NativeLibrary;
+import ttq.kernels.Parallel;
+
+/** {@code ttq info}: versions, OpenBLAS core and threads, CPU features, native library status. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Print versions, OpenBLAS core type and threads, CPU features and native library status.")
+public final class InfoCommand implements Callable<Integer> {
+    @Override
+    public Integer call() {
+        System.out.printf("ttq          %s%n", Versions.ttq());
+        System.out.printf("java         %s (%s, %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                System.getProperty("java.vendor"));
+        System.out.printf("javacpp      %s%n", Versions.javacpp());
+        System.out.printf("openblas     %s (bytedeco preset)%n", Versions.openblas());
+        System.out.printf("os/arch      %s %s, %d cores%n", System.getProperty("os.name"), System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf("cpu          %s%n", cpuModel());
+        System.out.printf("native       %s%n", NativeLibrary.status());
+        if (!NativeLibrary.isLoaded()) {
+            return Main.EXIT_DATA;
+        }
+        System.out.printf("cpu features %s%n", String.join(" ", CpuFeatures.names()));
+        System.out.printf("blas core    %s%n", Blas.coreName());
+        System.out.printf("blas threads %d%n", Blas.threads());
+        System.out.printf("blas config  %s%n", Blas.config());
+        String forced = System.getenv("OPENBLAS_CORETYPE");
+        if (forced != null) {
+            System.out.printf("             OPENBLAS_CORETYPE=%s is set in the environment (core forced, not detected)%n", forced);
+        }
+        System.out.printf("java threads %d (elementwise kernels split above %d elements)%n", Parallel.threads(), Parallel.GRAIN);
+        return 0;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}
