@@ -94,6 +94,21 @@ public final class Ops {
         return true;
     }
 
+    /**
+     * Matrix product written into an existing tensor (like PyTorch's {@code out=}): for inference
+     * loops and benchmarks that reuse buffers. It records no graph, so it refuses inputs that
+     * require grad while grad mode is on. Batch axes must be equal or 1.
+     */
+    public static Tensor matmul(Tensor a, Tensor b, Tensor out) {
+        if (Function.recording(a, b)) {
+            throw new IllegalStateException("matmul into an output tensor records no gradient; use a.matmul(b), or run under GradMode.noGrad()");
+        }
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul: both operands need rank >= 2, got " + Shape.str(a.shape()) + " and " + Shape.str(b.shape()));
+        }
+        return ttq.engine.backend.CpuKernels.matmul(a, false, b, false, out);
+    }
+
     /** Layer norm over the last axis with optional affine weight and bias (null to omit). */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor y = Normalize.apply(x, eps);

@@ -397,6 +397,14 @@ public final class CpuKernels {
      * product): op(a)[.., m, k] x op(b)[.., k, n]. transA/transB read the last two axes transposed.
      */
     public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        return matmul(a, transA, b, transB, null);
+    }
+
+    /**
+     * As {@link #matmul(Tensor, boolean, Tensor, boolean)}, writing into {@code into} when it is
+     * non-null (its shape must be the product's shape) instead of allocating.
+     */
+    public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor into) {
         int[] as = a.shape(), bs = b.shape();
         int ra = as.length, rb = bs.length;
         int m = transA ? as[ra - 1] : as[ra - 2];
@@ -418,9 +426,13 @@ public final class CpuKernels {
         int[] outShape = Arrays.copyOf(batchShape, batchShape.length + 2);
         outShape[outShape.length - 2] = m;
         outShape[outShape.length - 1] = n;
-        float[] out = new float[Shape.numel(outShape)];
+        if (into != null && !Arrays.equals(into.shape(), outShape)) {
+            throw new IllegalArgumentException("matmul: output has shape " + Shape.str(into.shape()) + ", the product is "
+                    + Shape.str(outShape));
+        }
+        float[] out = into != null ? into.data() : new float[Shape.numel(outShape)];
         if (batchA == 0 || batchB == 0) {
-            return Tensor.wrap(out, outShape);
+            return into != null ? into : Tensor.wrap(out, outShape);
         }
         int lda = as[ra - 1], ldb = bs[rb - 1];
         if (batchB == 1 && !transA && batchA > 1) {
@@ -431,7 +443,7 @@ public final class CpuKernels {
             Blas.sgemmBatched(transA, transB, m, n, k, 1f, a.data(), 0, lda, strideA, b.data(), 0, ldb, strideB,
                     0f, out, 0, n, (long) m * n, batch);
         }
-        return Tensor.wrap(out, outShape);
+        return into != null ? into : Tensor.wrap(out, outShape);
     }
 
     // ---------------------------------------------------------------- row-wise fused kernels (last axis)

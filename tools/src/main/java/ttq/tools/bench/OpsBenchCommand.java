@@ -75,19 +75,22 @@ public final class OpsBenchCommand implements Callable<Integer> {
         Random r = new Random(1);
         Tensor a = Tensor.normal(r, 1f, m, k), b = Tensor.normal(r, 1f, k, n);
         FloatPointer pa = new FloatPointer(a.data()), pb = new FloatPointer(b.data()), pc = new FloatPointer((long) m * n);
+        Tensor c = Tensor.zeros(m, n);
         double flops = 2.0 * m * n * k;
-        double[] ns;
+        double[] alloc, into;
+        Runnable direct = () -> openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1f, pa, k, pb, n, 0f, pc, n);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            ns = Timing.medianPair(() -> a.matmul(b),
-                    () -> openblas_nolapack.cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1f, pa, k, pb, n, 0f, pc, n),
-                    5, rounds);
+            into = Timing.medianPair(() -> Ops.matmul(a, b, c), direct, 5, rounds);
+            alloc = Timing.medianPair(() -> a.matmul(b), direct, 5, rounds);
         }
         pa.close();
         pb.close();
         pc.close();
         String name = "sgemm (" + m + "x" + k + ")x(" + k + "x" + n + ")";
-        t.row(name, "GFLOP/s", gflops(flops, ns[0]), gflops(flops, ns[1]), ratio(ns[0], ns[1]),
-                Double.isNaN(torchNs) ? "-" : gflops(flops, torchNs), ratio(ns[0], torchNs));
+        t.row(name + " Ops.matmul(a,b,out)", "GFLOP/s", gflops(flops, into[0]), gflops(flops, into[1]), ratio(into[0], into[1]),
+                Double.isNaN(torchNs) ? "-" : gflops(flops, torchNs), ratio(into[0], torchNs));
+        t.row(name + " a.matmul(b), new output", "GFLOP/s", gflops(flops, alloc[0]), gflops(flops, alloc[1]), ratio(alloc[0], alloc[1]),
+                Double.isNaN(torchNs) ? "-" : gflops(flops, torchNs), ratio(alloc[0], torchNs));
     }
 
     private void tinyAddRows(BenchTable t, JsonNode torch) {
