@@ -4,6 +4,7 @@ import java.util.Random;
 import ttq.engine.ops.Concat;
 import ttq.engine.ops.CrossEntropy;
 import ttq.engine.ops.IndexSelect;
+import ttq.engine.ops.Matmul;
 import ttq.engine.ops.Normalize;
 import ttq.engine.ops.ScatterAdd;
 
@@ -32,57 +33,142 @@ public final class Ops {
     }
 
     /**
+     * Matrix product op(a) op(b) where op transposes the last two axes when asked: the transpose is
+     * a GEMM flag, never a copy. Batch axes broadcast as in {@link Tensor#matmul}.
+     */
+    public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        return Matmul.apply(a, transA, b, transB);
+    }
+
+    /**
      * Pairwise tensor contraction (tensordot): sums a's axes {@code axesA} against b's
-     * {@code axesB}; the result has a's free axes then b's free axes. Composed as permute +
-     * reshape + one sgemm.
+     * {@code axesB}; the result has a's free axes then b's free axes, each in their original order.
+     * Composed as reshape + one sgemm; a permute (copy) is added only when an operand's contracted
+     * axes are not already contiguous at its start or end in a usable order.
      */
     public static Tensor contract(Tensor a, Tensor b, int[] axesA, int[] axesB) {
         if (axesA.length != axesB.length) {
             throw new IllegalArgumentException("contract: " + axesA.length + " axes of a against " + axesB.length + " of b");
         }
-        int ra = a.rank(), rb = b.rank();
+        int ra = a.rank(), rb = b.rank(), c = axesA.length;
+        int[] xa = new int[c], xb = new int[c];
         boolean[] inA = new boolean[ra], inB = new boolean[rb];
-        int k = 1;
-        for (int i = 0; i < axesA.length; i++) {
-            int x = Shape.axis("contract", axesA[i], ra), y = Shape.axis("contract", axesB[i], rb);
-            if (inA[x] || inB[y]) {
-                throw new IllegalArgumentException("contract: axis repeated");
+        for (int i = 0; i < c; i++) {
+            xa[i] = Shape.axis("contract", axesA[i], ra);
+            xb[i] = Shape.axis("contract", axesB[i], rb);
+            if (inA[xa[i]] || inB[xb[i]]) {
+                throw new IllegalArgumentException("contract: axis repeated in " + java.util.Arrays.toString(axesA)
+                        + " / " + java.util.Arrays.toString(axesB));
             }
-            if (a.dim(x) != b.dim(y)) {
-                throw new IllegalArgumentException("contract: a axis " + x + " (size " + a.dim(x) + ") vs b axis " + y
-                        + " (size " + b.dim(y) + ")");
+            if (a.dim(xa[i]) != b.dim(xb[i])) {
+                throw new IllegalArgumentException("contract: a axis " + xa[i] + " (size " + a.dim(xa[i]) + ") vs b axis "
+                        + xb[i] + " (size " + b.dim(xb[i]) + ")");
             }
-            inA[x] = true;
-            inB[y] = true;
-            k *= a.dim(x);
+            inA[xa[i]] = true;
+            inB[xb[i]] = true;
         }
-        int[] permA = new int[ra], permB = new int[rb];
-        int[] freeShape = new int[ra + rb - 2 * axesA.length];
-        int p = 0, fs = 0, m = 1, n = 1;
-        for (int i = 0; i < ra; i++) {
-            if (!inA[i]) {
-                permA[p++] = i;
-                freeShape[fs++] = a.dim(i);
-                m *= a.dim(i);
-            }
+        int[] freeA = free(inA), freeB = free(inB);
+        int m = 1, n = 1, k = 1;
+        int[] outShape = new int[freeA.length + freeB.length];
+        for (int i = 0; i < freeA.length; i++) {
+            outShape[i] = a.dim(freeA[i]);
+            m *= outShape[i];
         }
-        for (int i = 0; i < axesA.length; i++) {
-            permA[p++] = Shape.axis("contract", axesA[i], ra);
+        for (int i = 0; i < freeB.length; i++) {
+            outShape[freeA.length + i] = b.dim(freeB[i]);
+            n *= outShape[freeA.length + i];
         }
-        p = 0;
-        for (int i = 0; i < axesB.length; i++) {
-            permB[p++] = Shape.axis("contract", axesB[i], rb);
+        for (int i = 0; i < c; i++) {
+            k *= a.dim(xa[i]);
         }
-        for (int i = 0; i < rb; i++) {
-            if (!inB[i]) {
-                permB[p++] = i;
-                freeShape[fs++] = b.dim(i);
-                n *= b.dim(i);
+        // order the contracted pairs as they lie in a, or else as they lie in b: whichever needs fewer copies
+        Layout best = null;
+        for (int[] order : new int[][] {sortedBy(xa), sortedBy(xb)}) {
+            Layout l = new Layout(pick(xa, order), pick(xb, order), freeA, freeB);
+            if (best == null || l.copies() < best.copies()) {
+                best = l;
             }
         }
-        Tensor a2 = (isIdentity(permA) ? a : a.permute(permA)).reshape(m, k);
-        Tensor b2 = (isIdentity(permB) ? b : b.permute(permB)).reshape(k, n);
-        return a2.matmul(b2).reshape(freeShape);
+        Tensor a2, b2;
+        boolean tA = false, tB = false;
+        if (best.aFreeFirst) {
+            a2 = a.reshape(m, k);
+        } else if (best.aContractedFirst) {
+            a2 = a.reshape(k, m);
+            tA = true;
+        } else {
+            a2 = a.permute(concat(freeA, best.ka)).reshape(m, k);
+        }
+        if (best.bContractedFirst) {
+            b2 = b.reshape(k, n);
+        } else if (best.bFreeFirst) {
+            b2 = b.reshape(n, k);
+            tB = true;
+        } else {
+            b2 = b.permute(concat(best.kb, freeB)).reshape(k, n);
+        }
+        return Matmul.apply(a2, tA, b2, tB).reshape(outShape);
+    }
+
+    /** How the operands of a contraction lie in memory for one ordering of the contracted pairs. */
+    private static final class Layout {
+        final int[] ka, kb;
+        final boolean aFreeFirst, aContractedFirst, bFreeFirst, bContractedFirst;
+
+        Layout(int[] ka, int[] kb, int[] freeA, int[] freeB) {
+            this.ka = ka;
+            this.kb = kb;
+            aFreeFirst = isIdentity(concat(freeA, ka));
+            aContractedFirst = isIdentity(concat(ka, freeA));
+            bContractedFirst = isIdentity(concat(kb, freeB));
+            bFreeFirst = isIdentity(concat(freeB, kb));
+        }
+
+        int copies() {
+            return (aFreeFirst || aContractedFirst ? 0 : 1) + (bFreeFirst || bContractedFirst ? 0 : 1);
+        }
+    }
+
+    private static int[] free(boolean[] contracted) {
+        int n = 0;
+        for (boolean x : contracted) {
+            n += x ? 0 : 1;
+        }
+        int[] out = new int[n];
+        for (int i = 0, j = 0; i < contracted.length; i++) {
+            if (!contracted[i]) {
+                out[j++] = i;
+            }
+        }
+        return out;
+    }
+
+    /** Indices 0..n-1 sorted by the given keys. */
+    private static int[] sortedBy(int[] keys) {
+        Integer[] idx = new Integer[keys.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (x, y) -> Integer.compare(keys[x], keys[y]));
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = idx[i];
+        }
+        return out;
+    }
+
+    private static int[] pick(int[] values, int[] order) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            out[i] = values[order[i]];
+        }
+        return out;
+    }
+
+    private static int[] concat(int[] x, int[] y) {
+        int[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
     }
 
     private static boolean isIdentity(int[] perm) {

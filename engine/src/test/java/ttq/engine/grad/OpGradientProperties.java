@@ -352,6 +352,108 @@ class OpGradientProperties {
     }
 
     @Property(tries = TRIES)
+    @GradientCheckOf(Matmul.class)
+    void matmulTransposeFlags(@ForAll("pair") int[][] batch, @ForAll boolean tA, @ForAll boolean tB, @ForAll long seed) {
+        Random r = new Random(seed);
+        int m = 1 + r.nextInt(4), k = 1 + r.nextInt(4), n = 1 + r.nextInt(4);
+        int[] sa = Arrays.copyOf(batch[0], batch[0].length + 2);
+        sa[sa.length - 2] = tA ? k : m;
+        sa[sa.length - 1] = tA ? m : k;
+        int[] sb = Arrays.copyOf(batch[1], batch[1].length + 2);
+        sb[sb.length - 2] = tB ? n : k;
+        sb[sb.length - 1] = tB ? k : n;
+        GradCheck.check("matmul(" + tA + "," + tB + ")", in(Gen.normal(r, sa), Gen.normal(r, sb)),
+                x -> Ops.matmul(x[0], tA, x[1], tB),
+                x -> Ref.matmul(tA ? lastTwoSwapped(x[0]) : x[0], tB ? lastTwoSwapped(x[1]) : x[1]), seed);
+    }
+
+    private static DoubleTensor lastTwoSwapped(DoubleTensor t) {
+        int[] perm = new int[t.rank()];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[perm.length - 2] = perm.length - 1;
+        perm[perm.length - 1] = perm.length - 2;
+        return Ref.permute(t, perm);
+    }
+
+    @Property(tries = 60)
+    void contractAnyAxes(@ForAll long seed) {
+        // random ranks and random choice/order of contracted axes: exercises every memory layout of contract
+        Random r = new Random(seed);
+        int ra = 1 + r.nextInt(4), rb = 1 + r.nextInt(4);
+        int c = r.nextInt(Math.min(ra, rb) + 1);
+        int[] pa = Gen.permutation(r, ra), pb = Gen.permutation(r, rb);
+        int[] sa = new int[ra], sb = new int[rb];
+        for (int i = 0; i < ra; i++) {
+            sa[i] = 1 + r.nextInt(3);
+        }
+        for (int i = 0; i < rb; i++) {
+            sb[i] = 1 + r.nextInt(3);
+        }
+        int[] axesA = Arrays.copyOf(pa, c), axesB = Arrays.copyOf(pb, c);
+        for (int i = 0; i < c; i++) {
+            sb[axesB[i]] = sa[axesA[i]];
+        }
+        GradCheck.check("contract", in(Gen.normal(r, sa), Gen.normal(r, sb)), x -> Ops.contract(x[0], x[1], axesA, axesB),
+                x -> tensordotRef(x[0], x[1], axesA, axesB), seed);
+    }
+
+    /** Direct tensordot: free axes of a, then free axes of b, summing over the paired axes. */
+    private static DoubleTensor tensordotRef(DoubleTensor a, DoubleTensor b, int[] axesA, int[] axesB) {
+        boolean[] ca = new boolean[a.rank()], cb = new boolean[b.rank()];
+        for (int i = 0; i < axesA.length; i++) {
+            ca[axesA[i]] = true;
+            cb[axesB[i]] = true;
+        }
+        java.util.List<Integer> fa = new java.util.ArrayList<>(), fb = new java.util.ArrayList<>();
+        for (int i = 0; i < a.rank(); i++) {
+            if (!ca[i]) {
+                fa.add(i);
+            }
+        }
+        for (int i = 0; i < b.rank(); i++) {
+            if (!cb[i]) {
+                fb.add(i);
+            }
+        }
+        int[] shape = new int[fa.size() + fb.size()];
+        for (int i = 0; i < fa.size(); i++) {
+            shape[i] = a.shape[fa.get(i)];
+        }
+        for (int i = 0; i < fb.size(); i++) {
+            shape[fa.size() + i] = b.shape[fb.get(i)];
+        }
+        int[] kShape = new int[axesA.length];
+        for (int i = 0; i < axesA.length; i++) {
+            kShape[i] = a.shape[axesA[i]];
+        }
+        DoubleTensor out = DoubleTensor.zeros(shape);
+        int kn = Shape.numel(kShape);
+        for (int o = 0; o < out.numel(); o++) {
+            int[] idx = Ref.unravel(o, shape);
+            double s = 0;
+            for (int q = 0; q < kn; q++) {
+                int[] kidx = Ref.unravel(q, kShape);
+                int[] ia = new int[a.rank()], ib = new int[b.rank()];
+                for (int i = 0; i < fa.size(); i++) {
+                    ia[fa.get(i)] = idx[i];
+                }
+                for (int i = 0; i < fb.size(); i++) {
+                    ib[fb.get(i)] = idx[fa.size() + i];
+                }
+                for (int i = 0; i < axesA.length; i++) {
+                    ia[axesA[i]] = kidx[i];
+                    ib[axesB[i]] = kidx[i];
+                }
+                s += a.v[Ref.ravel(ia, a.shape)] * b.v[Ref.ravel(ib, b.shape)];
+            }
+            out.v[o] = s;
+        }
+        return out;
+    }
+
+    @Property(tries = TRIES)
     void contract(@ForAll long seed) {
         Random r = new Random(seed);
         // a: [p, q, r], b: [r', q', s] with a's (q, r) contracted against b's (q', r') in a random order
