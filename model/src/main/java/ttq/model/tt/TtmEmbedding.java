@@ -1,0 +1,151 @@
+package ttq.model.tt;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+
+/**
+ * An embedding table (vocabulary x hidden) in tensor-train-matrix format: cores
+ * F_k [p_{k-1}, m_k, n_k, p_k] with prod(m) >= vocabulary (the table is padded up to the product
+ * of the row modes; padded rows are never looked up) and prod(n) = hidden. A lookup gathers, per
+ * core, only the slices F_k[:, i_k(id), :, :] of the requested ids and contracts them along the
+ * bonds with the batch as a shared axis: the table is never built. Initialisation: entries of the
+ * reconstructed table have variance 1 / hidden (rows of unit expected norm).
+ */
+public final class TtmEmbedding extends Module {
+    private final TtmCores spec;
+    private final int vocabulary;
+    private final Tensor[] cores;
+    private final Map<Integer, ContractionPlan> plans = new HashMap<>();
+
+    public TtmEmbedding(int vocabulary, int[] rowModes, int[] colModes, int rank, Random random) {
+        this(vocabulary, rowModes, colModes, new int[] {rank}, random, null);
+    }
+
+    private TtmEmbedding(int vocabulary, int[] rowModes, int[] colModes, int[] bondRanks, Random random, List<Tensor> given) {
+        this.spec = new TtmCores("TtmEmbedding", rowModes, colModes, bondRanks);
+        if (vocabulary < 1 || vocabulary > spec.rows) {
+            throw new IllegalArgumentException("TtmEmbedding: vocabulary " + vocabulary + " must be in [1, " + spec.rows
+                    + "] (the product of the row modes " + Arrays.toString(rowModes) + ")");
+        }
+        this.vocabulary = vocabulary;
+        List<Tensor> init = given != null ? given : spec.init(random, 1.0 / spec.cols);
+        spec.check("TtmEmbedding", init);
+        cores = new Tensor[spec.d];
+        for (int k = 0; k < spec.d; k++) {
+            cores[k] = parameter("core" + k, init.get(k));
+        }
+    }
+
+    /** An embedding from 4-D cores (copied). */
+    public static TtmEmbedding fromCores(int vocabulary, List<Tensor> cores) {
+        List<Tensor> copies = new ArrayList<>();
+        for (Tensor c : cores) {
+            copies.add(c.copy());
+        }
+        return new TtmEmbedding(vocabulary, TtmCores.modesOf(cores, 1), TtmCores.modesOf(cores, 2),
+                TtmCores.bondsOf("TtmEmbedding", cores), null, copies);
+    }
+
+    public int vocabulary() {
+        return vocabulary;
+    }
+
+    public int hidden() {
+        return spec.cols;
+    }
+
+    public List<Tensor> cores() {
+        return List.of(cores);
+    }
+
+    public int[] ranks() {
+        return spec.ranks.clone();
+    }
+
+    /** Network of one lookup of {@code batch} ids: gathered slices S_k [b, p_{k-1}, n_k, p_k] sharing b. */
+    public TensorNetwork network(int batch) {
+        int d = spec.d;
+        TensorNetwork.Builder nb = TensorNetwork.builder().size("b", batch);
+        String[] out = new String[d + 1];
+        out[0] = "b";
+        for (int k = 0; k < d; k++) {
+            nb.size("n" + (k + 1), spec.colModes[k]);
+            out[k + 1] = "n" + (k + 1);
+            if (k > 0) {
+                nb.size("p" + k, spec.ranks[k]);
+            }
+        }
+        for (int k = 0; k < d; k++) {
+            List<String> ls = new ArrayList<>();
+            ls.add("b");
+            if (k > 0) {
+                ls.add("p" + k);
+            }
+            ls.add("n" + (k + 1));
+            if (k < d - 1) {
+                ls.add("p" + (k + 1));
+            }
+            nb.tensor("S" + (k + 1), ls.toArray(new String[0]));
+        }
+        return nb.output(out).build();
+    }
+
+    public ContractionPlan plan(int batch) {
+        return plans.computeIfAbsent(batch, b -> ContractionPlan.optimal(network(b)));
+    }
+
+    /** Rows for ids (any shape [...]) as [..., hidden]; each id must be in [0, vocabulary). */
+    public Tensor forward(int[] ids, int... idsShape) {
+        int count = 1;
+        for (int s : idsShape) {
+            count *= s;
+        }
+        if (count != ids.length) {
+            throw new IllegalArgumentException("TtmEmbedding: " + ids.length + " ids for shape " + Arrays.toString(idsShape));
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabulary) {
+                throw new IndexOutOfBoundsException("TtmEmbedding: id " + ids[i] + " at position " + i
+                        + " out of range [0, " + vocabulary + ")");
+            }
+        }
+        int d = spec.d, b = ids.length;
+        Tensor[] slices = new Tensor[d];
+        int[] rem = ids.clone();
+        for (int k = d - 1; k >= 0; k--) {
+            int[] idx = new int[b];
+            for (int i = 0; i < b; i++) {
+                idx[i] = rem[i] % spec.rowModes[k];
+                rem[i] /= spec.rowModes[k];
+            }
+            // [m, p, n, p'] first so the gathered slices come out [b, p, n, p'] with no copy later
+            Tensor byRow = cores[k].permute(1, 0, 2, 3);
+            Tensor s = Ops.indexSelect(byRow, 0, idx);
+            List<Integer> dims = new ArrayList<>();
+            dims.add(b);
+            if (k > 0) {
+                dims.add(spec.ranks[k]);
+            }
+            dims.add(spec.colModes[k]);
+            if (k < d - 1) {
+                dims.add(spec.ranks[k + 1]);
+            }
+            slices[k] = s.reshape(dims.stream().mapToInt(Integer::intValue).toArray());
+        }
+        int[] outShape = Arrays.copyOf(idsShape, idsShape.length + 1);
+        outShape[idsShape.length] = spec.cols;
+        return plan(b).execute(slices).reshape(outShape);
+    }
+
+    /** The dense table [vocabulary, hidden] (tests and debugging only). */
+    public Tensor toDense() {
+        return spec.toDense(cores).slice(0, 0, vocabulary);
+    }
+}
