@@ -80,6 +80,20 @@ public final class Timing {
         }
     }
 
+    /** Median nanoseconds over a fixed number of calls, without time floors (for many short comparisons). */
+    public static double quickMedian(Runnable a, int warmup, int rounds) {
+        for (int i = 0; i < warmup; i++) {
+            a.run();
+        }
+        long[] t = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            a.run();
+            t[i] = System.nanoTime() - t0;
+        }
+        return median(t);
+    }
+
     static double median(long[] t) {
         long[] s = t.clone();
         Arrays.sort(s);
