@@ -27,6 +27,10 @@ public final class Autograd {
                     + " differs from the tensor's shape " + Shape.str(root.shape()));
         }
         List<Tensor> order = topologicalOrder(root);
+        // arrays a leaf may keep as its gradient without copying: made during this pass, not the
+        // caller's gradient, and not already kept by another leaf
+        Map<float[], Boolean> kept = new IdentityHashMap<>();
+        kept.put(gradOutput.data(), Boolean.TRUE);
         Map<Tensor, Tensor> pending = new IdentityHashMap<>();
         pending.put(root, gradOutput);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
@@ -38,7 +42,8 @@ public final class Autograd {
                 }
                 Function fn = t.gradFn();
                 if (fn == null) {
-                    t.accumulateGrad(g);
+                    boolean exclusive = kept.put(g.data(), Boolean.TRUE) == null;
+                    t.accumulateGrad(g, exclusive);
                     continue;
                 }
                 Tensor[] inputs = fn.inputs();

@@ -195,6 +195,14 @@ public final class Ops {
         return ttq.engine.backend.CpuKernels.matmul(a, false, b, false, out);
     }
 
+    /**
+     * y = (x V^T) U^T + b through a rank-r bottleneck (x [B, N], V [r, N], U [M, r], bias [M] or
+     * null), fused: see {@link ttq.engine.ops.FactoredLinear}.
+     */
+    public static Tensor factoredLinear(Tensor x, Tensor v, Tensor u, Tensor bias) {
+        return ttq.engine.ops.FactoredLinear.apply(x, v, u, bias);
+    }
+
     /** Layer norm over the last axis with optional affine weight and bias (null to omit). */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor y = Normalize.apply(x, eps);

@@ -237,9 +237,10 @@ public final class Tensor {
         this.requiresGrad = true;
     }
 
-    void accumulateGrad(Tensor g) {
+    /** Adds g to the gradient; an exclusive g (no one else holds its array) is kept without a copy. */
+    void accumulateGrad(Tensor g, boolean exclusive) {
         if (grad == null) {
-            grad = new Tensor(g.data.clone(), shape.clone());
+            grad = new Tensor(exclusive ? g.data : g.data.clone(), shape.clone());
         } else {
             float[] acc = grad.data, add = g.data;
             for (int i = 0; i < acc.length; i++) {

@@ -34,6 +34,26 @@ class AutogradTest {
     }
 
     @Test
+    void leafGradientsNeverShareArraysWithEachOtherOrTheCaller() {
+        // Add hands the same upstream array to both inputs; each leaf must still own its gradient
+        Tensor a = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor b = Tensor.of(new float[] {3, 4}, 2).requiresGrad(true);
+        Tensor gy = Tensor.of(new float[] {1, 1}, 2);
+        a.add(b).backward(gy);
+        assertTrue(a.grad().data() != b.grad().data());
+        assertTrue(a.grad().data() != gy.data());
+        assertTrue(b.grad().data() != gy.data());
+        a.grad().data()[0] = 100f;
+        assertEquals(1f, b.grad().data()[0]);
+        assertEquals(1f, gy.data()[0]);
+        // a second pass accumulates in place into the leaf's own array
+        Tensor c = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        c.mul(2f).sum().backward();
+        c.mul(3f).sum().backward();
+        assertArrayEquals(new float[] {5, 5}, c.grad().data());
+    }
+
+    @Test
     void noGradRecordsNothingAndRestores() {
         Tensor x = Tensor.ones(2).requiresGrad(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {

@@ -483,6 +483,21 @@ class OpGradientProperties {
     }
 
     @Property(tries = TRIES)
+    @GradientCheckOf(ttq.engine.ops.FactoredLinear.class)
+    void factoredLinear(@ForAll boolean withBias, @ForAll long seed) {
+        Random r = new Random(seed);
+        int b = r.nextInt(5), n = 1 + r.nextInt(5), rank = 1 + r.nextInt(4), m = 1 + r.nextInt(5);
+        DoubleTensor[] inputs = withBias ? in(Gen.normal(r, b, n), Gen.normal(r, rank, n), Gen.normal(r, m, rank), Gen.normal(r, m))
+                : in(Gen.normal(r, b, n), Gen.normal(r, rank, n), Gen.normal(r, m, rank));
+        GradCheck.check("factoredLinear", inputs, x -> Ops.factoredLinear(x[0], x[1], x[2], withBias ? x[3] : null),
+                x -> {
+                    DoubleTensor h = Ref.matmul(x[0], Ref.permute(x[1], new int[] {1, 0}));
+                    DoubleTensor y = Ref.matmul(h, Ref.permute(x[2], new int[] {1, 0}));
+                    return withBias ? Ref.binary(y, x[3], Double::sum) : y;
+                }, seed);
+    }
+
+    @Property(tries = TRIES)
     void linear(@ForAll long seed) {
         Random r = new Random(seed);
         int b = 1 + r.nextInt(3), t = 1 + r.nextInt(3), in = 1 + r.nextInt(4), out = 1 + r.nextInt(4);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
 
@@ -26,7 +27,10 @@ public final class TtLinear extends Module {
     private final Tensor[] cores;
     private final Tensor bias;
     private final Map<Integer, ContractionPlan> plans = new HashMap<>();
+    private final Map<Integer, Boolean> fusedChoice = new HashMap<>();
     private String pinned;
+    private Boolean fusedOverride;
+    private ContractionPlan outPlan, inPlan;
 
     /** A layer with the same rank on every bond. */
     public TtLinear(int[] outModes, int[] inModes, int rank, boolean withBias, Random random) {
@@ -191,6 +195,72 @@ public final class TtLinear extends Module {
         }
         pinned = spec;
         plans.clear();
+        fusedChoice.clear();
+    }
+
+    /**
+     * Forces the fused path on or off (null: automatic). The fused path contracts the output cores
+     * into U [M, r_d] and the input cores into V [r_d, N], then runs {@link Ops#factoredLinear}:
+     * the order "(x, input cores), output cores" with a hand-written backward and the bias folded
+     * into the GEMMs. Automatic mode uses it when that order is a cheapest one and no order is pinned.
+     */
+    public void setFused(Boolean fused) {
+        fusedOverride = fused;
+    }
+
+    /** Whether forward at this batch size takes the fused path. */
+    public boolean usesFusedPath(int batch) {
+        if (fusedOverride != null) {
+            return fusedOverride;
+        }
+        if (pinned != null) {
+            return false;
+        }
+        return fusedChoice.computeIfAbsent(batch, b -> fusedFlops(b) <= plan(b).flops() * (1 + 1e-9));
+    }
+
+    /** FLOPs of the fused order: building U and V, then the two bottleneck GEMMs. */
+    public double fusedFlops(int batch) {
+        return outPlan().flops() + inPlan().flops() + 2.0 * batch * n * ranks[d] + 2.0 * batch * ranks[d] * m;
+    }
+
+    /** Network contracting the output cores G1..Gd into U [i1..id, r_d]. */
+    private ContractionPlan outPlan() {
+        if (outPlan == null) {
+            outPlan = ContractionPlan.optimal(halfNetwork(0, d));
+        }
+        return outPlan;
+    }
+
+    /** Network contracting the input cores G_{d+1}..G_{2d} into V [r_d, j1..jd]. */
+    private ContractionPlan inPlan() {
+        if (inPlan == null) {
+            inPlan = ContractionPlan.optimal(halfNetwork(d, 2 * d));
+        }
+        return inPlan;
+    }
+
+    private TensorNetwork halfNetwork(int from, int to) {
+        TensorNetwork.Builder nb = TensorNetwork.builder();
+        List<String> out = new ArrayList<>();
+        if (from > 0) {
+            out.add("r" + from);
+        }
+        for (int k = from; k < to; k++) {
+            String mode = k < d ? "i" + (k + 1) : "j" + (k - d + 1);
+            nb.size(mode, dim(k));
+            out.add(mode);
+            nb.tensor("G" + (k + 1), coreLabels(k));
+        }
+        if (to < 2 * d) {
+            out.add("r" + to);
+        }
+        for (int k = from; k <= to; k++) {
+            if (k > 0 && k < 2 * d) {
+                nb.size("r" + k, ranks[k]);
+            }
+        }
+        return nb.output(out.toArray(new String[0])).build();
     }
 
     /** x [..., N] to y [..., M]. */
@@ -204,15 +274,24 @@ public final class TtLinear extends Module {
         int[] xShape = new int[d + 1];
         xShape[0] = batch;
         System.arraycopy(inModes, 0, xShape, 1, d);
+        int[] outShape = Arrays.copyOf(lead, lead.length + 1);
+        outShape[lead.length] = m;
+        if (usesFusedPath(batch)) {
+            Tensor[] outCores = new Tensor[d], inCores = new Tensor[d];
+            for (int k = 0; k < d; k++) {
+                outCores[k] = coreView(k);
+                inCores[k] = coreView(d + k);
+            }
+            Tensor u = outPlan().execute(outCores).reshape(m, ranks[d]);
+            Tensor v = inPlan().execute(inCores).reshape(ranks[d], n);
+            return Ops.factoredLinear(x.reshape(batch, n), v, u, bias).reshape(outShape);
+        }
         Tensor[] inputs = new Tensor[2 * d + 1];
         inputs[0] = x.reshape(xShape);
         for (int k = 0; k < 2 * d; k++) {
             inputs[k + 1] = coreView(k);
         }
-        Tensor y = plan(batch).execute(inputs);
-        int[] outShape = Arrays.copyOf(lead, lead.length + 1);
-        outShape[lead.length] = m;
-        y = y.reshape(outShape);
+        Tensor y = plan(batch).execute(inputs).reshape(outShape);
         return bias == null ? y : y.add(bias);
     }
 

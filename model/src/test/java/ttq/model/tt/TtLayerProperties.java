@@ -135,6 +135,39 @@ class TtLayerProperties {
     }
 
     @Property(tries = 30)
+    void fusedPathEqualsComposedPath(@ForAll @IntRange(min = 1, max = 3) int d, @ForAll boolean withBias, @ForAll long seed) {
+        Random r = new Random(seed);
+        int[] out = modes(r, d, 4), in = modes(r, d, 4);
+        int rank = 1 + r.nextInt(4), batch = 1 + r.nextInt(6);
+        long layerSeed = r.nextLong();
+        Tensor x = Tensor.normal(r, 1f, batch, Arrays.stream(in).reduce(1, (a, b) -> a * b));
+        Tensor gy = Tensor.normal(r, 1f, batch, Arrays.stream(out).reduce(1, (a, b) -> a * b));
+        Tensor[][] grads = new Tensor[2][];
+        Tensor[] ys = new Tensor[2];
+        for (int pass = 0; pass < 2; pass++) {
+            TtLinear l = new TtLinear(out, in, rank, withBias, new Random(layerSeed));
+            if (withBias) {
+                l.bias().data()[0] = 0.25f;
+            }
+            l.setFused(pass == 1);
+            Tensor xi = x.copy().requiresGrad(true);
+            Tensor y = l.forward(xi);
+            y.backward(gy);
+            ys[pass] = y.detach();
+            List<Tensor> ps = l.parameters();
+            grads[pass] = new Tensor[ps.size() + 1];
+            grads[pass][0] = xi.grad();
+            for (int k = 0; k < ps.size(); k++) {
+                grads[pass][k + 1] = ps.get(k).grad();
+            }
+        }
+        assertClose(ys[0], ys[1], 1e-4f, "fused forward");
+        for (int k = 0; k < grads[0].length; k++) {
+            assertClose(grads[0][k], grads[1][k], 1e-4f, "fused gradient " + k);
+        }
+    }
+
+    @Property(tries = 30)
     void plannerPickEqualsBruteForceMinimum(@ForAll @IntRange(min = 1, max = 3) int d, @ForAll boolean ttm,
                                             @ForAll @IntRange(min = 1, max = 2048) int batch, @ForAll long seed) {
         Random r = new Random(seed);
