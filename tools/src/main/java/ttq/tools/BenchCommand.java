@@ -3,10 +3,11 @@ package ttq.tools;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import ttq.tools.bench.OpsBenchCommand;
+import ttq.tools.bench.TtBenchCommand;
 
 /** {@code ttq bench ...}: benchmarks that print a table and can write CSV/JSON/Markdown. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks (tables measured in one run).",
-        subcommands = {OpsBenchCommand.class})
+        subcommands = {OpsBenchCommand.class, TtBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

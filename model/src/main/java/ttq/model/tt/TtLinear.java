@@ -94,6 +94,26 @@ public final class TtLinear extends Module {
         return new TtLinear(outModes, inModes, bonds.length == 0 ? new int[] {1} : bonds, withBias, null, copies);
     }
 
+    /**
+     * Compresses a dense weight W [M, N] (y = W x) by TT-SVD, keeping at most {@code maxRank} on
+     * every bond and dropping singular values under a relative tolerance {@code eps} (0: ranks
+     * only); for post-training compression and for initialising a student from pretrained weights.
+     * The bias (may be null) is copied.
+     */
+    public static TtLinear fromDense(Tensor w, int[] outModes, int[] inModes, int maxRank, double eps, Tensor bias) {
+        int[] caps = new int[2 * outModes.length - 1];
+        java.util.Arrays.fill(caps, maxRank);
+        TtDecomposition dec = TtSvd.tt(w, outModes, inModes, caps, eps);
+        TtLinear layer = fromCores(dec.cores(), outModes, inModes, bias != null);
+        if (bias != null) {
+            if (bias.numel() != layer.m) {
+                throw new IllegalArgumentException("TtLinear.fromDense: bias has " + bias.numel() + " values for " + layer.m + " outputs");
+            }
+            System.arraycopy(bias.data(), 0, layer.bias.data(), 0, layer.m);
+        }
+        return layer;
+    }
+
     /** Mode size of core k: output modes for k < d, input modes after. */
     private int dim(int k) {
         return k < d ? outModes[k] : inModes[k - d];

@@ -53,6 +53,24 @@ public final class TtmEmbedding extends Module {
                 TtmCores.bondsOf("TtmEmbedding", cores), null, copies);
     }
 
+    /**
+     * Compresses a dense table [vocabulary, hidden] by TTM-SVD, padding it with zero rows up to the
+     * product of the row modes (ranks capped at maxRank, relative tolerance eps).
+     */
+    public static TtmEmbedding fromDense(Tensor table, int[] rowModes, int[] colModes, int maxRank, double eps) {
+        int rows = TtShapes.product(rowModes);
+        if (table.rank() != 2 || table.dim(0) > rows) {
+            throw new IllegalArgumentException("TtmEmbedding.fromDense: table " + Arrays.toString(table.shape())
+                    + " must be [vocabulary <= " + rows + ", hidden]");
+        }
+        float[] padded = Arrays.copyOf(table.data(), rows * table.dim(1));
+        int[] caps = new int[Math.max(0, rowModes.length - 1)];
+        Arrays.fill(caps, maxRank);
+        TtDecomposition dec = TtSvd.ttm(Tensor.wrap(padded, rows, table.dim(1)), rowModes, colModes,
+                caps.length == 0 ? null : caps, eps);
+        return fromCores(table.dim(0), dec.cores());
+    }
+
     public int vocabulary() {
         return vocabulary;
     }

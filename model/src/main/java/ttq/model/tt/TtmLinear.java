@@ -47,6 +47,13 @@ public final class TtmLinear extends Module {
                 withBias, null, copies);
     }
 
+    /** Compresses a dense W [M, N] by TTM-SVD (ranks capped at maxRank, relative tolerance eps). */
+    public static TtmLinear fromDense(Tensor w, int[] outModes, int[] inModes, int maxRank, double eps, boolean withBias) {
+        int[] caps = new int[Math.max(0, outModes.length - 1)];
+        java.util.Arrays.fill(caps, maxRank);
+        return fromCores(TtSvd.ttm(w, outModes, inModes, caps.length == 0 ? null : caps, eps).cores(), withBias);
+    }
+
     public int outFeatures() {
         return spec.rows;
     }

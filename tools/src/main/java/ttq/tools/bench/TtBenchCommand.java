@@ -1,0 +1,83 @@
+package ttq.tools.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import ttq.engine.GradMode;
+import ttq.engine.Tensor;
+import ttq.kernels.Blas;
+import ttq.model.Linear;
+import ttq.model.tt.TtLinear;
+
+/**
+ * {@code ttq bench tt}: forward+backward time of TtLinear against the dense layer of the same
+ * shape at the paper's shapes, with the FLOPs ratio beside the measured speed-up.
+ */
+@Command(name = "tt", mixinStandardHelpOptions = true,
+        description = "TtLinear vs dense Linear at the paper's shapes: forward+backward time, speed-up vs FLOPs ratio.")
+public final class TtBenchCommand implements Callable<Integer> {
+    @Option(names = "--tokens", defaultValue = "768", description = "Rows of the input: batch x sequence (default ${DEFAULT-VALUE} = 32 x 24).")
+    int tokens;
+
+    @Option(names = "--rank", defaultValue = "10", description = "TT rank (default ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--out", description = "Directory for bench-tt.csv/.json/.md.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        BenchTable t = new BenchTable("ttq bench tt", List.of("layer", "pass", "dense ms", "TT ms", "speed-up",
+                "FLOPs ratio", "speed-up / FLOPs ratio", "TT order"));
+        t.context("tokens", tokens + ", TT rank " + rank + ", bias on both");
+        t.context("openblas", Blas.coreName() + ", " + Blas.threads() + " threads");
+        t.context("FLOPs ratio", "dense FLOPs / TT FLOPs of the chosen order (forward; backward scales both by ~3)");
+        t.context("target", "speed-up >= 0.5 x FLOPs ratio for forward+backward");
+        row(t, "attention 768x768", new int[] {24, 32}, new int[] {32, 24});
+        row(t, "feed-forward 768->3072", new int[] {48, 64}, new int[] {32, 24});
+        System.out.print(t.format());
+        if (out != null) {
+            t.write(out, "bench-tt");
+            System.out.println("wrote " + out.resolve("bench-tt.{csv,json,md}"));
+        }
+        return 0;
+    }
+
+    private void row(BenchTable t, String name, int[] outModes, int[] inModes) {
+        Random r = new Random(1);
+        TtLinear tt = new TtLinear(outModes, inModes, rank, true, r);
+        int n = tt.inFeatures(), m = tt.outFeatures();
+        Linear dense = new Linear(n, m, true, r);
+        Tensor x = Tensor.normal(r, 1f, tokens, n).requiresGrad(true);
+        Tensor gy = Tensor.normal(r, 1f, tokens, m);
+        double denseFlops = 2.0 * tokens * n * m;
+        double ttFlops = tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
+        String order = tt.plan(tokens).spec() + (tt.usesFusedPath(tokens) ? " (fused)" : "");
+        double[] fb = Timing.medianPair(() -> {
+            dense.zeroGrad();
+            x.zeroGrad();
+            dense.forward(x).backward(gy);
+        }, () -> {
+            tt.zeroGrad();
+            x.zeroGrad();
+            tt.forward(x).backward(gy);
+        }, 5, 20);
+        double[] f;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            f = Timing.medianPair(() -> dense.forward(x), () -> tt.forward(x), 5, 20);
+        }
+        double ratio = denseFlops / ttFlops;
+        t.row(name, "forward+backward", fmt(fb[0] / 1e6, 3), fmt(fb[1] / 1e6, 3), fmt(fb[0] / fb[1], 1), fmt(ratio, 1),
+                fmt(fb[0] / fb[1] / ratio, 2), order);
+        t.row(name, "forward", fmt(f[0] / 1e6, 3), fmt(f[1] / 1e6, 3), fmt(f[0] / f[1], 1), fmt(ratio, 1),
+                fmt(f[0] / f[1] / ratio, 2), order);
+    }
+
+    private static String fmt(double v, int digits) {
+        return String.format(Locale.ROOT, "%." + digits + "f", v);
+    }
+}
