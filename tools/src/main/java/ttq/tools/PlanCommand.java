@@ -17,7 +17,6 @@ import ttq.model.tt.TensorNetwork;
 import ttq.model.tt.TtLinear;
 import ttq.model.tt.TtmLinear;
 import ttq.tools.bench.BenchTable;
-import ttq.tools.bench.Timing;
 
 /**
  * {@code ttq plan}: every contraction order of one TT/TTM layer's forward network with its FLOPs,
@@ -72,8 +71,33 @@ public final class PlanCommand implements Callable<Integer> {
         Random r = new Random(1);
         Tensor x = Tensor.normal(r, 1f, batch, layer.in());
         Tensor gy = Tensor.normal(r, 1f, batch, layer.out());
+        List<ContractionPlan> plans = all.plans();
+        double[] ms = new double[plans.size()];
+        if (!noTime) {
+            // every order once to warm up (JIT, heap), then interleaved rounds so drift hits all alike
+            int rounds = 5;
+            double[][] samples = new double[plans.size()][rounds];
+            for (int round = -1; round < rounds; round++) {
+                for (int i = 0; i < plans.size(); i++) {
+                    layer.pin(plans.get(i).spec());
+                    Tensor xg = x.copy().requiresGrad(true);
+                    layer.zeroGrad();
+                    long t0 = System.nanoTime();
+                    layer.forward(xg).backward(gy);
+                    long t1 = System.nanoTime();
+                    if (round >= 0) {
+                        samples[i][round] = (t1 - t0) / 1e6;
+                    }
+                }
+            }
+            for (int i = 0; i < plans.size(); i++) {
+                java.util.Arrays.sort(samples[i]);
+                ms[i] = samples[i][rounds / 2];
+            }
+        }
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (ContractionPlan p : all.plans()) {
+        for (int i = 0; i < plans.size(); i++) {
+            ContractionPlan p = plans.get(i);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("order", p.spec());
             row.put("chosen", p.spec().equals(best.spec()));
@@ -81,14 +105,7 @@ public final class PlanCommand implements Callable<Integer> {
             row.put("peak_bytes", 4 * p.peakElements());
             row.put("largest_intermediate_bytes", 4 * p.largestIntermediate());
             if (!noTime) {
-                layer.pin(p.spec());
-                Tensor xg = x.copy().requiresGrad(true);
-                double ns = Timing.quickMedian(() -> {
-                    layer.zeroGrad();
-                    xg.zeroGrad();
-                    layer.forward(xg).backward(gy);
-                }, 2, 5);
-                row.put("fwd_bwd_ms", ns / 1e6);
+                row.put("fwd_bwd_ms", ms[i]);
             }
             rows.add(row);
         }
