@@ -37,6 +37,7 @@ public final class TtBenchCommand implements Callable<Integer> {
         t.context("openblas", Blas.coreName() + ", " + Blas.threads() + " threads");
         t.context("FLOPs ratio", "dense FLOPs / TT FLOPs of the chosen order (forward; backward scales both by ~3)");
         t.context("target", "speed-up >= 0.5 x FLOPs ratio for forward+backward");
+        t.context("timing", "alternating blocks of 5 calls of each layer after a 3 s warm-up, median over >= 2 s");
         row(t, "attention 768x768", new int[] {24, 32}, new int[] {32, 24});
         row(t, "feed-forward 768->3072", new int[] {48, 64}, new int[] {32, 24});
         System.out.print(t.format());
@@ -57,7 +58,7 @@ public final class TtBenchCommand implements Callable<Integer> {
         double denseFlops = 2.0 * tokens * n * m;
         double ttFlops = tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
         String order = tt.plan(tokens).spec() + (tt.usesFusedPath(tokens) ? " (fused)" : "");
-        double[] fb = Timing.medianPair(() -> {
+        double[] fb = Timing.medianBlocks(() -> {
             dense.zeroGrad();
             x.zeroGrad();
             dense.forward(x).backward(gy);
@@ -65,10 +66,10 @@ public final class TtBenchCommand implements Callable<Integer> {
             tt.zeroGrad();
             x.zeroGrad();
             tt.forward(x).backward(gy);
-        }, 5, 20);
+        }, 5, 10);
         double[] f;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            f = Timing.medianPair(() -> dense.forward(x), () -> tt.forward(x), 5, 20);
+            f = Timing.medianBlocks(() -> dense.forward(x), () -> tt.forward(x), 5, 10);
         }
         double ratio = denseFlops / ttFlops;
         t.row(name, "forward+backward", fmt(fb[0] / 1e6, 3), fmt(fb[1] / 1e6, 3), fmt(fb[0] / fb[1], 1), fmt(ratio, 1),
