@@ -49,37 +49,6 @@ public final class Timing {
         return new double[] {median(java.util.Arrays.copyOf(ta, n)), median(java.util.Arrays.copyOf(tb, n))};
     }
 
-    /**
-     * Like {@link #medianPair}, but alternating blocks of {@code block} calls of each workload and
-     * recording the mean per call of each block: a workload then runs after itself, as a layer
-     * does after its twins in a network, instead of after the other workload's cache and heap churn.
-     */
-    public static double[] medianBlocks(Runnable a, Runnable b, int block, int rounds) {
-        settle();
-        long until = System.nanoTime() + WARMUP_NANOS;
-        while (System.nanoTime() < until) {
-            a.run();
-            b.run();
-        }
-        java.util.List<Long> ta = new java.util.ArrayList<>(), tb = new java.util.ArrayList<>();
-        long end = System.nanoTime() + MEASURE_NANOS;
-        while (ta.size() < rounds || System.nanoTime() < end) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < block; i++) {
-                a.run();
-            }
-            long t1 = System.nanoTime();
-            for (int i = 0; i < block; i++) {
-                b.run();
-            }
-            long t2 = System.nanoTime();
-            ta.add((t1 - t0) / block);
-            tb.add((t2 - t1) / block);
-        }
-        return new double[] {median(ta.stream().mapToLong(Long::longValue).toArray()),
-                median(tb.stream().mapToLong(Long::longValue).toArray())};
-    }
-
     /** Median nanoseconds per call of a workload. */
     public static double median(Runnable a, int warmup, int rounds) {
         settle();

@@ -37,7 +37,7 @@ public final class TtBenchCommand implements Callable<Integer> {
         t.context("openblas", Blas.coreName() + ", " + Blas.threads() + " threads");
         t.context("FLOPs ratio", "dense FLOPs / TT FLOPs of the chosen order (forward; backward scales both by ~3)");
         t.context("target", "speed-up >= 0.5 x FLOPs ratio for forward+backward");
-        t.context("timing", "alternating blocks of 5 calls of each layer after a 3 s warm-up, median over >= 2 s");
+        t.context("timing", "each layer in phases of its own (dense, TT, dense, TT): collected heap, 3 s warm-up, median over >= 2 s; mean of the two phases");
         row(t, "attention 768x768", new int[] {24, 32}, new int[] {32, 24});
         row(t, "feed-forward 768->3072", new int[] {48, 64}, new int[] {32, 24});
         System.out.print(t.format());
@@ -58,24 +58,40 @@ public final class TtBenchCommand implements Callable<Integer> {
         double denseFlops = 2.0 * tokens * n * m;
         double ttFlops = tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
         String order = tt.plan(tokens).spec() + (tt.usesFusedPath(tokens) ? " (fused)" : "");
-        double[] fb = Timing.medianBlocks(() -> {
+        Runnable denseStep = () -> {
             dense.zeroGrad();
             x.zeroGrad();
             dense.forward(x).backward(gy);
-        }, () -> {
+        };
+        Runnable ttStep = () -> {
             tt.zeroGrad();
             x.zeroGrad();
             tt.forward(x).backward(gy);
-        }, 5, 10);
+        };
+        double[] fb = phases(denseStep, ttStep);
         double[] f;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            f = Timing.medianBlocks(() -> dense.forward(x), () -> tt.forward(x), 5, 10);
+            f = phases(() -> dense.forward(x), () -> tt.forward(x));
         }
         double ratio = denseFlops / ttFlops;
         t.row(name, "forward+backward", fmt(fb[0] / 1e6, 3), fmt(fb[1] / 1e6, 3), fmt(fb[0] / fb[1], 1), fmt(ratio, 1),
                 fmt(fb[0] / fb[1] / ratio, 2), order);
         t.row(name, "forward", fmt(f[0] / 1e6, 3), fmt(f[1] / 1e6, 3), fmt(f[0] / f[1], 1), fmt(ratio, 1),
                 fmt(f[0] / f[1] / ratio, 2), order);
+    }
+
+    /**
+     * Each workload timed in phases of its own (collected heap, warm-up, median over >= 2 s), in the
+     * order A, B, A, B; each result is the mean of its two phases. Interleaving single calls would
+     * charge one layer for the other's garbage and cache churn, which a network of TT layers does not have.
+     */
+    private static double[] phases(Runnable a, Runnable b) {
+        double ta = 0, tb = 0;
+        for (int trial = 0; trial < 2; trial++) {
+            ta += Timing.median(a, 5, 20) / 2;
+            tb += Timing.median(b, 5, 20) / 2;
+        }
+        return new double[] {ta, tb};
     }
 
     private static String fmt(double v, int digits) {
