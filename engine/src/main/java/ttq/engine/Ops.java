@@ -203,6 +203,25 @@ public final class Ops {
         return ttq.engine.ops.FactoredLinear.apply(x, v, u, bias);
     }
 
+    /**
+     * Learned-scale symmetric fake quantization to {@code bits} bits with straight-through
+     * gradients (see {@link ttq.engine.ops.LearnedScaleQuantize}); gradScale multiplies the scale's
+     * gradient (1, or LSQ's 1/sqrt(N Q_p)).
+     */
+    public static Tensor quantize(Tensor x, Tensor scale, int bits, float gradScale) {
+        return ttq.engine.ops.LearnedScaleQuantize.apply(x, scale, bits, gradScale);
+    }
+
+    /** Ternary weights with a straight-through gradient (see {@link ttq.engine.ops.TernaryQuantize}). */
+    public static Tensor ternary(Tensor w) {
+        return ttq.engine.ops.TernaryQuantize.apply(w);
+    }
+
+    /** Binary weights with a straight-through gradient (see {@link ttq.engine.ops.BinaryQuantize}). */
+    public static Tensor binary(Tensor w) {
+        return ttq.engine.ops.BinaryQuantize.apply(w);
+    }
+
     /** Layer norm over the last axis with optional affine weight and bias (null to omit). */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor y = Normalize.apply(x, eps);

@@ -13,6 +13,7 @@ import ttq.engine.io.SafeTensorEntry;
 import ttq.engine.io.SafeTensorFile;
 import ttq.engine.io.SafeTensors;
 import ttq.engine.io.SafeTensorsWriter;
+import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.data.DataFormatException;
 import ttq.model.tt.TtLinear;
 import ttq.model.tt.TtmEmbedding;
@@ -24,7 +25,9 @@ import ttq.model.tt.TtmLinear;
  * ttq. CASE holds {@code core.0..core.{K-1}} (3-D [r, dim, r']: a TT layer, output-mode cores
  * first; 4-D [p, m, n, p']: a TTM embedding with {@code ids}, or a TTM linear with {@code x}),
  * the input ({@code x} [B, N] F32 or {@code ids} [B] I64) and the upstream gradient {@code gy}.
- * RESULT holds {@code y}, {@code grad.core.k} and {@code grad.x} (when x was given). No bias.
+ * RESULT holds {@code y}, {@code grad.core.k} and {@code grad.x} (when x was given). No bias. A
+ * quantized case adds {@code scale} [1] and header metadata {@code "bits": "2"|"4"|"8"}: every core
+ * first goes through the learned-scale quantizer with that scale, and RESULT adds {@code grad.scale}.
  */
 @Command(name = "tt-apply", mixinStandardHelpOptions = true,
         description = "Forward+backward of a TT layer / TTM embedding from a safetensors case (interop cross-check).")
@@ -38,10 +41,7 @@ public final class TtApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SafeTensorFile file = SafeTensors.read(in);
-        if (file.contains("scale") || file.metadata().containsKey("bits")) {
-            throw new DataFormatException(in + ": quantized case (tensor 'scale' / metadata 'bits'): the learned-scale"
-                    + " quantizer is not implemented yet (it arrives with quantization-aware training), so this case cannot be run");
-        }
+        LearnedScaleQuantizer quantizer = quantizer(file);
         List<Tensor> cores = new ArrayList<>();
         for (int k = 0; file.contains("core." + k); k++) {
             cores.add(floats(file, "core." + k));
@@ -50,7 +50,7 @@ public final class TtApplyCommand implements Callable<Integer> {
             throw new DataFormatException(in + ": no tensor 'core.0' (expected core.0 .. core.{K-1})");
         }
         for (String name : file.names()) {
-            if (!name.matches("core\\.\\d+|x|ids|gy")) {
+            if (!name.matches("core\\.\\d+|x|ids|gy|scale")) {
                 throw new DataFormatException(in + ": unexpected tensor '" + name + "' (allowed: core.k, x, ids, gy, scale)");
             }
         }
@@ -86,6 +86,9 @@ public final class TtApplyCommand implements Callable<Integer> {
                 inModes[k] = cores.get(d + k).dim(1);
             }
             TtLinear layer = TtLinear.fromCores(cores, outModes, inModes, false);
+            if (quantizer != null) {
+                layer.quantizeWeights(quantizer);
+            }
             Tensor x = input(file, layer.inFeatures());
             Tensor y = layer.forward(x);
             backward(y, gy);
@@ -97,6 +100,9 @@ public final class TtApplyCommand implements Callable<Integer> {
                 product *= c.dim(1);
             }
             TtmEmbedding emb = TtmEmbedding.fromCores((int) product, cores);
+            if (quantizer != null) {
+                emb.quantizeWeights(quantizer);
+            }
             SafeTensorEntry idsEntry = file.get("ids");
             if (!idsEntry.dtype().isInteger() || idsEntry.intShape().length != 1) {
                 throw new DataFormatException(in + ": 'ids' must be a 1-D integer tensor, got " + idsEntry.dtype()
@@ -114,6 +120,9 @@ public final class TtApplyCommand implements Callable<Integer> {
             params = emb.cores();
         } else {
             TtmLinear layer = TtmLinear.fromCores(cores, false);
+            if (quantizer != null) {
+                layer.quantizeWeights(quantizer);
+            }
             Tensor x = input(file, layer.inFeatures());
             Tensor y = layer.forward(x);
             backward(y, gy);
@@ -124,9 +133,37 @@ public final class TtApplyCommand implements Callable<Integer> {
             Tensor g = params.get(k).grad();
             w.putF32("grad.core." + k, g == null ? Tensor.zeros(params.get(k).shape()) : g);
         }
+        if (quantizer != null) {
+            w.putF32("grad.scale", quantizer.scale().grad() == null ? Tensor.zeros(1) : quantizer.scale().grad());
+        }
         w.write(out);
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /** The learned-scale quantizer of a quantized case: tensor 'scale' [1] and metadata "bits" 2, 4 or 8. */
+    private LearnedScaleQuantizer quantizer(SafeTensorFile file) throws DataFormatException {
+        boolean hasScale = file.contains("scale"), hasBits = file.metadata().containsKey("bits");
+        if (!hasScale && !hasBits) {
+            return null;
+        }
+        if (!hasScale || !hasBits) {
+            throw new DataFormatException(in + ": a quantized case needs both tensor 'scale' [1] and metadata \"bits\"");
+        }
+        String bits = file.metadata().get("bits");
+        if (!bits.equals("2") && !bits.equals("4") && !bits.equals("8")) {
+            throw new DataFormatException(in + ": metadata bits must be \"2\", \"4\" or \"8\", got \"" + bits + "\"");
+        }
+        Tensor scale = floats(file, "scale");
+        if (scale.numel() != 1) {
+            throw new DataFormatException(in + ": 'scale' must hold one value (one scale per layer), has shape "
+                    + Arrays.toString(scale.shape()));
+        }
+        try {
+            return new LearnedScaleQuantizer(Integer.parseInt(bits)).setScale(scale.data()[0]);
+        } catch (IllegalArgumentException e) {
+            throw new DataFormatException(in + ": 'scale': " + e.getMessage());
+        }
     }
 
     private Tensor input(SafeTensorFile file, int features) throws DataFormatException {

@@ -57,6 +57,33 @@ class TtApplyCommandTest {
     }
 
     @Test
+    void quantizedCaseFollowsTheStraightThroughRules(@TempDir Path dir) throws Exception {
+        Random r = new Random(5);
+        TtLinear ref = new TtLinear(new int[] {3, 4}, new int[] {2, 5}, 3, false, r);
+        Tensor x = Tensor.normal(r, 1f, 4, 10), gy = Tensor.normal(r, 1f, 4, 12);
+        float scale = 0.05f;
+        SafeTensorsWriter w = SafeTensors.writer().putF32("x", x).putF32("gy", gy).putF32("scale", Tensor.of(new float[] {scale}, 1))
+                .metadata("bits", "4");
+        List<Tensor> cores = ref.cores();
+        for (int k = 0; k < cores.size(); k++) {
+            w.putF32("core." + k, cores.get(k));
+        }
+        w.write(dir.resolve("case.safetensors"));
+        MainTest.Result res = MainTest.run("tt-apply", "--in", dir.resolve("case.safetensors").toString(),
+                "--out", dir.resolve("result.safetensors").toString());
+        assertEquals(0, res.code(), res.err());
+        Map<String, Tensor> out = SafeTensors.readFloats(dir.resolve("result.safetensors"));
+        // y equals the unquantized layer built from Q(core) with the given scale
+        java.util.List<Tensor> q = new java.util.ArrayList<>();
+        for (Tensor c : cores) {
+            q.add(Ops.quantize(c, Tensor.of(new float[] {scale}, 1), 4, 1f));
+        }
+        Tensor yq = TtLinear.fromCores(q, new int[] {3, 4}, new int[] {2, 5}, false).forward(x);
+        assertTrue(out.get("y").maxAbsDiff(yq.detach()) < 1e-4f);
+        assertEquals(1, out.get("grad.scale").numel());
+    }
+
+    @Test
     void quantizedAndMalformedCasesAreOneLineErrors(@TempDir Path dir) throws Exception {
         Random r = new Random(4);
         SafeTensorsWriter w = SafeTensors.writer().putF32("core.0", Tensor.normal(r, 1f, 1, 3, 2))
@@ -64,8 +91,14 @@ class TtApplyCommandTest {
                 .putF32("scale", Tensor.ones(1)).metadata("bits", "4");
         w.write(dir.resolve("q.safetensors"));
         MainTest.Result res = MainTest.run("tt-apply", "--in", dir.resolve("q.safetensors").toString(), "--out", dir.resolve("o").toString());
+        assertEquals(0, res.code(), res.err());
+        assertTrue(SafeTensors.readFloats(dir.resolve("o")).containsKey("grad.scale"));
+        SafeTensors.writer().putF32("core.0", Tensor.normal(r, 1f, 1, 3, 2)).putF32("core.1", Tensor.normal(r, 1f, 2, 4, 1))
+                .putF32("x", Tensor.zeros(1, 4)).putF32("gy", Tensor.zeros(1, 3)).putF32("scale", Tensor.ones(1))
+                .metadata("bits", "3").write(dir.resolve("q3.safetensors"));
+        res = MainTest.run("tt-apply", "--in", dir.resolve("q3.safetensors").toString(), "--out", dir.resolve("o").toString());
         assertEquals(Main.EXIT_DATA, res.code());
-        assertTrue(res.err().contains("quantized case"), res.err());
+        assertTrue(res.err().contains("bits must be"), res.err());
         SafeTensors.writer().putF32("core.0", Tensor.normal(r, 1f, 1, 3, 2)).putF32("core.1", Tensor.normal(r, 1f, 3, 4, 1))
                 .putF32("x", Tensor.zeros(1, 4)).putF32("gy", Tensor.zeros(1, 3)).write(dir.resolve("bad.safetensors"));
         res = MainTest.run("tt-apply", "--in", dir.resolve("bad.safetensors").toString(), "--out", dir.resolve("o").toString());

@@ -199,6 +199,60 @@ public final class CpuKernels {
         return Tensor.wrap(out, shape);
     }
 
+    // ---------------------------------------------------------------- quantization
+
+    /** Q = s * rint(clip(x / s, lo, hi)) with s broadcast to x (round half to even, as Math.rint). */
+    public static Tensor quantize(Tensor a, Tensor scale, int lo, int hi) {
+        int[] shape = a.shape();
+        float[] x = a.data(), s = scale.data();
+        float[] out = new float[x.length];
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
+                for (int j = 0; j < it.inner; j++) {
+                    float d = s[os + j * ss];
+                    float u = x[ox + j * sx] / d;
+                    float c = u < lo ? lo : (u > hi ? hi : u);
+                    out[ox + j * sx] = d * (float) Math.rint(c) + 0f; // + 0f: no negative zero level
+                }
+            } while (it.next());
+        }
+        return Tensor.wrap(out, shape);
+    }
+
+    /**
+     * Straight-through gradients of {@link #quantize} (the paper's eqs. 1 and 2): returns
+     * {dx, dScale before reduction}: dx = g inside [lo, hi] and 0 outside; dScale = g * ((Q - x)/s
+     * inside, lo below, hi above).
+     */
+    public static Tensor[] quantizeBackward(Tensor a, Tensor scale, Tensor g, int lo, int hi) {
+        int[] shape = a.shape();
+        float[] x = a.data(), s = scale.data(), gd = g.data();
+        float[] dx = new float[x.length], ds = new float[x.length];
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
+                for (int j = 0; j < it.inner; j++) {
+                    int i = ox + j * sx;
+                    float d = s[os + j * ss];
+                    float u = x[i] / d;
+                    if (u < lo) {
+                        ds[i] = gd[i] * lo;
+                    } else if (u > hi) {
+                        ds[i] = gd[i] * hi;
+                    } else {
+                        float q = d * (float) Math.rint(u);
+                        dx[i] = gd[i];
+                        ds[i] = gd[i] * (q - x[i]) / d;
+                    }
+                }
+            } while (it.next());
+        }
+        return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(ds, shape)};
+    }
+
     // ---------------------------------------------------------------- reductions and layout
 
     /** Sum over the given normalized axes; the result keeps them as size 1. */

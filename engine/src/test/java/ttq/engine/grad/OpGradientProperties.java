@@ -622,6 +622,89 @@ class OpGradientProperties {
         }
     }
 
+    // ---------------------------------------------------------------- quantizers (straight-through)
+    //
+    // A straight-through gradient is the exact derivative of a surrogate that freezes the rounding
+    // residual at the evaluation point: Q(x, s) = s * (clip(x/s) + c), c = rint(clip(x0/s0)) - clip(x0/s0).
+    // Its derivatives are eqs. (1) and (2) of the paper, so central differences of the surrogate
+    // check the engine's backward. Values keep 0.01 away from the clip kinks and from half-integers.
+
+    private static DoubleTensor quantizable(Random r, int[] shape, double scale, int lo, int hi) {
+        double[] v = new double[Shape.numel(shape)];
+        for (int i = 0; i < v.length; i++) {
+            double u;
+            do {
+                u = (lo - 2) + (hi - lo + 4) * r.nextDouble();
+            } while (Math.abs(u - lo) < 0.02 || Math.abs(u - hi) < 0.02 || Math.abs(u - Math.floor(u) - 0.5) < 0.02);
+            v[i] = (float) (u * scale);
+        }
+        return new DoubleTensor(v, shape);
+    }
+
+    @Property(tries = TRIES)
+    @GradientCheckOf(ttq.engine.ops.LearnedScaleQuantize.class)
+    void learnedScaleQuantizeStraightThrough(@ForAll("nonEmpty") int[] s, @ForAll long seed) {
+        Random r = new Random(seed);
+        int[] bitsChoice = {2, 4, 8};
+        int bits = bitsChoice[r.nextInt(3)];
+        int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+        float delta = (float) (0.05 + r.nextDouble());
+        boolean perChannel = r.nextBoolean();
+        int[] scaleShape = perChannel ? new int[] {s[s.length - 1]} : new int[0];
+        double[] sv = new double[Shape.numel(scaleShape)];
+        for (int i = 0; i < sv.length; i++) {
+            sv[i] = perChannel ? (float) (delta * (0.5 + r.nextDouble())) : delta;
+        }
+        DoubleTensor scale = new DoubleTensor(sv, scaleShape);
+        DoubleTensor x = quantizable(r, s, delta, lo, hi);
+        if (perChannel) { // keep values quantizable against their own channel's scale
+            for (int i = 0; i < x.v.length; i++) {
+                x.v[i] = (float) (x.v[i] / delta * sv[i % sv.length]);
+            }
+            x = DoubleTensor.of(x.toTensor());
+        }
+        DoubleTensor x0 = x.copy();
+        float gradScale = r.nextBoolean() ? 1f : 0.3f;
+        // the residual c of each element at the base point, from float arithmetic as the engine does it
+        double[] c = new double[x0.numel()];
+        for (int i = 0; i < c.length; i++) {
+            float u = (float) x0.v[i] / (float) sv[i % sv.length];
+            float cl = Math.max(lo, Math.min(hi, u));
+            c[i] = Math.rint(cl) - cl;
+        }
+        GradCheck.check("quantize b" + bits, in(x, scale), t -> Ops.quantize(t[0], t[1], bits, gradScale),
+                t -> {
+                    DoubleTensor out = DoubleTensor.zeros(t[0].shape);
+                    for (int i = 0; i < out.v.length; i++) {
+                        // LSQ's gradient factor g: evaluate at s0 + g (s - s0), whose s-derivative carries g
+                        double s0 = sv[i % sv.length];
+                        double sEff = s0 + gradScale * (t[1].v[i % t[1].numel()] - s0);
+                        out.v[i] = sEff * (Math.max(lo, Math.min(hi, t[0].v[i] / sEff)) + c[i]);
+                    }
+                    return out;
+                }, seed);
+    }
+
+    @Property(tries = TRIES)
+    @GradientCheckOf({ttq.engine.ops.TernaryQuantize.class, ttq.engine.ops.BinaryQuantize.class})
+    void ternaryAndBinaryStraightThrough(@ForAll("nonEmpty") int[] s, @ForAll boolean ternary, @ForAll long seed) {
+        Random r = new Random(seed);
+        DoubleTensor w = DoubleTensor.of(Gen.normal(r, s).toTensor());
+        Tensor q = ternary ? Ops.ternary(w.toTensor()) : Ops.binary(w.toTensor());
+        double[] c = new double[w.numel()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = q.data()[i] - w.v[i];
+        }
+        GradCheck.check(ternary ? "ternary" : "binary", in(w), t -> ternary ? Ops.ternary(t[0]) : Ops.binary(t[0]),
+                t -> {
+                    DoubleTensor out = t[0].copy();
+                    for (int i = 0; i < c.length; i++) {
+                        out.v[i] += c[i];
+                    }
+                    return out;
+                }, seed);
+    }
+
     @Property(tries = TRIES)
     void sharedSubexpression(@ForAll long seed) {
         // a tensor consumed by several ops: its gradient must be the sum over all uses

@@ -9,6 +9,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
  * A linear layer y = W x + b whose weight W (M x N) lives in tensor-train format: 2d cores,
@@ -31,6 +32,7 @@ public final class TtLinear extends Module {
     private String pinned;
     private Boolean fusedOverride;
     private ContractionPlan outPlan, inPlan;
+    private LearnedScaleQuantizer weightQuantizer, inputQuantizer;
 
     /** A layer with the same rank on every bond. */
     public TtLinear(int[] outModes, int[] inModes, int rank, boolean withBias, Random random) {
@@ -187,9 +189,46 @@ public final class TtLinear extends Module {
         return ls.toArray(new String[0]);
     }
 
+    /**
+     * Quantizes the cores in training: one learned scale shared by all cores of this layer (the
+     * paper's choice), b bits. Call once, before training.
+     */
+    public TtLinear quantizeWeights(LearnedScaleQuantizer quantizer) {
+        if (weightQuantizer != null) {
+            throw new IllegalStateException("TtLinear: weights are already quantized");
+        }
+        weightQuantizer = module("weightQuantizer", quantizer);
+        return this;
+    }
+
+    /** Quantizes the layer's input (8 bits in the paper) with its own scale. Call once, before training. */
+    public TtLinear quantizeInput(LearnedScaleQuantizer quantizer) {
+        if (inputQuantizer != null) {
+            throw new IllegalStateException("TtLinear: the input is already quantized");
+        }
+        inputQuantizer = module("inputQuantizer", quantizer);
+        return this;
+    }
+
+    public LearnedScaleQuantizer weightQuantizer() {
+        return weightQuantizer;
+    }
+
+    public LearnedScaleQuantizer inputQuantizer() {
+        return inputQuantizer;
+    }
+
+    /** The cores as the forward uses them: fake-quantized when weight quantization is on. */
+    private Tensor[] effectiveCores() {
+        if (weightQuantizer == null) {
+            return cores;
+        }
+        return weightQuantizer.forward(List.of(cores)).toArray(new Tensor[0]);
+    }
+
     /** Core k as the network declares it (rank-1 boundary axes dropped): a view, no copy. */
-    private Tensor coreView(int k) {
-        Tensor c = cores[k];
+    private Tensor coreView(Tensor[] source, int k) {
+        Tensor c = source[k];
         if (k == 0 && k == 2 * d - 1) {
             return c.reshape(c.dim(1));
         }
@@ -296,11 +335,15 @@ public final class TtLinear extends Module {
         System.arraycopy(inModes, 0, xShape, 1, d);
         int[] outShape = Arrays.copyOf(lead, lead.length + 1);
         outShape[lead.length] = m;
+        if (inputQuantizer != null) {
+            x = inputQuantizer.forward(x);
+        }
+        Tensor[] source = effectiveCores();
         if (usesFusedPath(batch)) {
             Tensor[] outCores = new Tensor[d], inCores = new Tensor[d];
             for (int k = 0; k < d; k++) {
-                outCores[k] = coreView(k);
-                inCores[k] = coreView(d + k);
+                outCores[k] = coreView(source, k);
+                inCores[k] = coreView(source, d + k);
             }
             Tensor u = outPlan().execute(outCores).reshape(m, ranks[d]);
             Tensor v = inPlan().execute(inCores).reshape(ranks[d], n);
@@ -309,7 +352,7 @@ public final class TtLinear extends Module {
         Tensor[] inputs = new Tensor[2 * d + 1];
         inputs[0] = x.reshape(xShape);
         for (int k = 0; k < 2 * d; k++) {
-            inputs[k + 1] = coreView(k);
+            inputs[k + 1] = coreView(source, k);
         }
         Tensor y = plan(batch).execute(inputs).reshape(outShape);
         return bias == null ? y : y.add(bias);
@@ -330,7 +373,7 @@ public final class TtLinear extends Module {
         Tensor[] inputs = new Tensor[2 * d];
         for (int k = 0; k < 2 * d; k++) {
             nb.tensor("G" + (k + 1), coreLabels(k));
-            inputs[k] = coreView(k);
+            inputs[k] = coreView(cores, k);
         }
         return ContractionPlan.optimal(nb.output(out).build()).execute(inputs).reshape(m, n);
     }

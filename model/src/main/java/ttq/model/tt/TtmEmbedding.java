@@ -9,6 +9,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
  * An embedding table (vocabulary x hidden) in tensor-train-matrix format: cores
@@ -23,6 +24,7 @@ public final class TtmEmbedding extends Module {
     private final int vocabulary;
     private final Tensor[] cores;
     private final Map<Integer, ContractionPlan> plans = new HashMap<>();
+    private LearnedScaleQuantizer weightQuantizer;
 
     public TtmEmbedding(int vocabulary, int[] rowModes, int[] colModes, int rank, Random random) {
         this(vocabulary, rowModes, colModes, new int[] {rank}, random, null);
@@ -77,6 +79,24 @@ public final class TtmEmbedding extends Module {
 
     public int hidden() {
         return spec.cols;
+    }
+
+    /** Quantizes the cores in training with one learned scale shared by all of them. Call once, before training. */
+    public TtmEmbedding quantizeWeights(LearnedScaleQuantizer quantizer) {
+        if (weightQuantizer != null) {
+            throw new IllegalStateException("TtmEmbedding: weights are already quantized");
+        }
+        weightQuantizer = module("weightQuantizer", quantizer);
+        return this;
+    }
+
+    public LearnedScaleQuantizer weightQuantizer() {
+        return weightQuantizer;
+    }
+
+    /** The cores as the forward uses them: fake-quantized when weight quantization is on. */
+    private Tensor[] effectiveCores() {
+        return weightQuantizer == null ? cores : weightQuantizer.forward(List.of(cores)).toArray(new Tensor[0]);
     }
 
     public List<Tensor> cores() {
@@ -135,6 +155,7 @@ public final class TtmEmbedding extends Module {
             }
         }
         int d = spec.d, b = ids.length;
+        Tensor[] source = effectiveCores();
         Tensor[] slices = new Tensor[d];
         int[] rem = ids.clone();
         for (int k = d - 1; k >= 0; k--) {
@@ -144,7 +165,7 @@ public final class TtmEmbedding extends Module {
                 rem[i] /= spec.rowModes[k];
             }
             // [m, p, n, p'] first so the gathered slices come out [b, p, n, p'] with no copy later
-            Tensor byRow = cores[k].permute(1, 0, 2, 3);
+            Tensor byRow = source[k].permute(1, 0, 2, 3);
             Tensor s = Ops.indexSelect(byRow, 0, idx);
             List<Integer> dims = new ArrayList<>();
             dims.add(b);

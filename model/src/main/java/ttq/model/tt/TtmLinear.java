@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
  * A linear layer y = W x + b with W (M x N) in tensor-train-matrix format: d cores
@@ -20,6 +21,7 @@ public final class TtmLinear extends Module {
     private final Tensor[] cores;
     private final Tensor bias;
     private final Map<Integer, ContractionPlan> plans = new HashMap<>();
+    private LearnedScaleQuantizer weightQuantizer;
     private String pinned;
 
     public TtmLinear(int[] outModes, int[] inModes, int rank, boolean withBias, Random random) {
@@ -60,6 +62,24 @@ public final class TtmLinear extends Module {
 
     public int inFeatures() {
         return spec.cols;
+    }
+
+    /** Quantizes the cores in training with one learned scale shared by all of them. Call once, before training. */
+    public TtmLinear quantizeWeights(LearnedScaleQuantizer quantizer) {
+        if (weightQuantizer != null) {
+            throw new IllegalStateException("TtmLinear: weights are already quantized");
+        }
+        weightQuantizer = module("weightQuantizer", quantizer);
+        return this;
+    }
+
+    public LearnedScaleQuantizer weightQuantizer() {
+        return weightQuantizer;
+    }
+
+    /** The cores as the forward uses them: fake-quantized when weight quantization is on. */
+    private Tensor[] effectiveCores() {
+        return weightQuantizer == null ? cores : weightQuantizer.forward(List.of(cores)).toArray(new Tensor[0]);
     }
 
     public List<Tensor> cores() {
@@ -106,8 +126,8 @@ public final class TtmLinear extends Module {
         return ls.toArray(new String[0]);
     }
 
-    private Tensor view(int k) {
-        int[] s = cores[k].shape();
+    private Tensor view(Tensor[] source, int k) {
+        int[] s = source[k].shape();
         List<Integer> dims = new ArrayList<>();
         if (k > 0) {
             dims.add(s[0]);
@@ -117,7 +137,7 @@ public final class TtmLinear extends Module {
         if (k < spec.d - 1) {
             dims.add(s[3]);
         }
-        return cores[k].reshape(dims.stream().mapToInt(Integer::intValue).toArray());
+        return source[k].reshape(dims.stream().mapToInt(Integer::intValue).toArray());
     }
 
     public ContractionPlan plan(int batch) {
@@ -148,8 +168,9 @@ public final class TtmLinear extends Module {
         System.arraycopy(spec.colModes, 0, xs, 1, d);
         Tensor[] inputs = new Tensor[d + 1];
         inputs[0] = x.reshape(xs);
+        Tensor[] source = effectiveCores();
         for (int k = 0; k < d; k++) {
-            inputs[k + 1] = view(k);
+            inputs[k + 1] = view(source, k);
         }
         int[] outShape = Arrays.copyOf(lead, lead.length + 1);
         outShape[lead.length] = spec.rows;
