@@ -52,6 +52,16 @@ public final class NativeKernels {
                                               int decoupled, float bc1, float bc2);
 
     @CriticalRegion
+    public static native void ttq_i8gemm(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA, int lda,
+                                         @Cast("const int8_t*") byte[] b, @Cast("int64_t") long offB, int ldb,
+                                         @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1,
+                                         @Cast("const int32_t*") int[] bsum);
+
+    @CriticalRegion
+    public static native void ttq_i8_row_sums(int n, int k, @Cast("const int8_t*") byte[] b, @Cast("int64_t") long offB, int ldb,
+                                              @Cast("int32_t*") int[] sums);
+
+    @CriticalRegion
     public static native void ttq_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                                         @Const float[] a, @Cast("int64_t") long offA, int lda,
                                         @Const float[] b, @Cast("int64_t") long offB, int ldb,

@@ -1,0 +1,130 @@
+package ttq.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every INT8 path bit-exact against a plain Java reference: odd sizes, the extreme values -128 and
+ * 127, sums that wrap past the int32 limits. Paths this CPU lacks are skipped, saying so.
+ */
+class Int8GemmProperties {
+    static int[] reference(int m, int n, int k, byte[] a, int lda, byte[] b, int ldb) {
+        int[] c = new int[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int s = 0; // Java int arithmetic: wraps modulo 2^32
+                for (int p = 0; p < k; p++) {
+                    s += a[i * lda + p] * b[j * ldb + p];
+                }
+                c[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    static byte[] values(Random r, int count, int mode) {
+        byte[] v = new byte[count];
+        for (int i = 0; i < count; i++) {
+            switch (mode) {
+                case 0 -> v[i] = (byte) (r.nextInt(256) - 128);
+                case 1 -> v[i] = r.nextBoolean() ? (byte) -128 : (byte) 127; // extremes only
+                default -> v[i] = (byte) -128;
+            }
+        }
+        return v;
+    }
+
+    void checkPath(Int8Path path, int m, int n, int k, int mode, long seed) {
+        assumeTrue(path.supported(), "INT8 path " + path + " not supported on this CPU; skipped");
+        Random r = new Random(seed);
+        int lda = Math.max(1, k) + r.nextInt(3), ldb = Math.max(1, k) + r.nextInt(3);
+        byte[] a = values(r, Math.max(0, (m - 1) * lda + k), mode), b = values(r, Math.max(0, (n - 1) * ldb + k), mode);
+        int[] c = new int[m * n];
+        Int8Gemm.gemm(path, m, n, k, a, 0, lda, b, 0, ldb, c, 0, Math.max(1, n));
+        assertArrayEquals(reference(m, n, k, a, lda, b, ldb), c, path + " m=" + m + " n=" + n + " k=" + k);
+    }
+
+    @Property(tries = 60)
+    void scalarPath(@ForAll @IntRange(min = 0, max = 13) int m, @ForAll @IntRange(min = 0, max = 13) int n,
+                    @ForAll @IntRange(min = 0, max = 200) int k, @ForAll @IntRange(min = 0, max = 1) int mode, @ForAll long seed) {
+        checkPath(Int8Path.SCALAR, m, n, k, mode, seed);
+    }
+
+    @Property(tries = 60)
+    @RequiresInt8Path(Int8Path.AVX2)
+    void avx2Path(@ForAll @IntRange(min = 0, max = 13) int m, @ForAll @IntRange(min = 0, max = 13) int n,
+                  @ForAll @IntRange(min = 0, max = 200) int k, @ForAll @IntRange(min = 0, max = 1) int mode, @ForAll long seed) {
+        checkPath(Int8Path.AVX2, m, n, k, mode, seed);
+    }
+
+    @Property(tries = 60)
+    @RequiresInt8Path(Int8Path.AVX_VNNI)
+    void avxVnniPath(@ForAll @IntRange(min = 0, max = 13) int m, @ForAll @IntRange(min = 0, max = 13) int n,
+                     @ForAll @IntRange(min = 0, max = 200) int k, @ForAll @IntRange(min = 0, max = 1) int mode, @ForAll long seed) {
+        checkPath(Int8Path.AVX_VNNI, m, n, k, mode, seed);
+    }
+
+    @Property(tries = 60)
+    @RequiresInt8Path(Int8Path.AVX512_VNNI)
+    void avx512VnniPath(@ForAll @IntRange(min = 0, max = 13) int m, @ForAll @IntRange(min = 0, max = 13) int n,
+                        @ForAll @IntRange(min = 0, max = 300) int k, @ForAll @IntRange(min = 0, max = 1) int mode, @ForAll long seed) {
+        checkPath(Int8Path.AVX512_VNNI, m, n, k, mode, seed);
+    }
+
+    @Test
+    void sumsWrapPastInt32LimitsIdenticallyOnEveryPath() {
+        // (-128)(-128) = 16384; 140000 of them sum to 2,293,760,000 > 2^31 - 1: wraps negative
+        int k = 140_000;
+        for (Int8Path p : Int8Path.supportedPaths()) {
+            checkPath(p, 3, 5, k, 2, 7);
+        }
+        int[] c = new int[1];
+        byte[] a = values(new Random(1), k, 2);
+        Int8Gemm.gemm(Int8Path.SCALAR, 1, 1, k, a, 0, k, a, 0, k, c, 0, 1);
+        assertTrue(c[0] < 0, "the reference wraps like Java int: " + c[0]);
+    }
+
+    @Test
+    void largeShapesAgreeAcrossPaths() {
+        for (Int8Path p : Int8Path.supportedPaths()) {
+            checkPath(p, 67, 131, 768, 0, 11);
+        }
+    }
+
+    @Test
+    void shapesAreCheckedBeforeNativeCode() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Int8Gemm.gemm(Int8Path.SCALAR, 4, 4, 8, new byte[31], 0, 8, new byte[32], 0, 8, new int[16], 0, 4));
+        assertTrue(e.getMessage().contains("operand A"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> Int8Gemm.gemm(Int8Path.SCALAR, 4, 4, 8, new byte[32], 0, 8, new byte[32], 0, 8, new int[15], 0, 4));
+    }
+
+    @Test
+    void unsupportedForcedPathIsRefusedNotRun() {
+        for (Int8Path p : Int8Path.values()) {
+            if (!p.supported()) {
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> Int8Gemm.gemm(p, 1, 1, 1, new byte[1], 0, 1, new byte[1], 0, 1, new int[1], 0, 1));
+                assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Int8Path.parse("sse9"));
+        assertTrue(Int8Path.best().supported());
+    }
+
+    @Test
+    void requantizeRoundsHalfToEvenAndSaturates() {
+        byte[] out = new byte[5];
+        Int8Gemm.requantize(new int[] {5, 7, -5, 1000, -1000}, 0.5f, out, 5);
+        assertArrayEquals(new byte[] {2, 4, -2, 127, -128}, out);
+    }
+}
