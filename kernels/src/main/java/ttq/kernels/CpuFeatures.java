@@ -18,7 +18,28 @@ public final class CpuFeatures {
 
     static {
         NativeLibrary.require();
-        BITS = NativeKernels.ttq_cpu_features();
+        BITS = NativeKernels.ttq_cpu_features() & ~disabledMask();
+    }
+
+    /**
+     * Features masked off by {@code -Dttq.cpu.disable=avx512f,avx_vnni,...} (or TTQ_CPU_DISABLE), to
+     * run on a capable machine as a smaller one would (e.g. the AVX2-only machines). It can only
+     * remove features, never add one the CPU lacks.
+     */
+    private static int disabledMask() {
+        String spec = System.getProperty("ttq.cpu.disable", System.getenv("TTQ_CPU_DISABLE"));
+        if (spec == null || spec.isBlank()) {
+            return 0;
+        }
+        int mask = 0;
+        for (String name : spec.split(",")) {
+            int i = java.util.Arrays.asList(NAMES).indexOf(name.trim().toLowerCase(java.util.Locale.ROOT));
+            if (i < 0) {
+                throw new IllegalArgumentException("ttq.cpu.disable: unknown feature '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+            }
+            mask |= 1 << i;
+        }
+        return mask;
     }
 
     private CpuFeatures() {

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import ttq.kernels.Blas;
 import ttq.kernels.CpuFeatures;
+import ttq.kernels.Int8Path;
 import ttq.kernels.NativeLibrary;
 import ttq.kernels.Parallel;
 
@@ -37,6 +38,18 @@ public final class InfoCommand implements Callable<Integer> {
             System.out.printf("             OPENBLAS_CORETYPE=%s is set in the environment (core forced, not detected)%n", forced);
         }
         System.out.printf("java threads %d (elementwise kernels split above %d elements)%n", Parallel.threads(), Parallel.GRAIN);
+        StringBuilder paths = new StringBuilder();
+        for (Int8Path p : Int8Path.supportedPaths()) {
+            paths.append(paths.length() == 0 ? "" : ", ").append(p);
+        }
+        String int8;
+        try {
+            Int8Path sel = Int8Path.selected();
+            int8 = sel + " (" + sel.description() + ")";
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            int8 = "REFUSED: " + e.getMessage();
+        }
+        System.out.printf("int8 path    %s; supported: %s%n", int8, paths);
         return 0;
     }
 

@@ -1,0 +1,117 @@
+package ttq.tools.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import ttq.kernels.Blas;
+import ttq.kernels.CpuFeatures;
+import ttq.kernels.Int8Gemm;
+import ttq.kernels.Int8Path;
+
+/**
+ * {@code ttq bench int8}: our INT8 x INT8 -> INT32 product on every supported ISA path against
+ * OpenBLAS sgemm on the same shapes, with PyTorch's INT8 linear (the peer script
+ * ../shared/peers/torch_int8_linear.py, oneDNN) in the same run when available.
+ */
+@Command(name = "int8", mixinStandardHelpOptions = true,
+        description = "INT8 kernels (each supported ISA path) vs OpenBLAS sgemm and PyTorch's INT8 linear, in GOP/s.")
+public final class Int8BenchCommand implements Callable<Integer> {
+    @Option(names = "--peer", defaultValue = "../shared/peers/torch_int8_linear.py",
+            description = "PyTorch INT8 peer script (default ${DEFAULT-VALUE}); 'none' to skip.")
+    String peer;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--out", description = "Directory for bench-int8.csv/.json/.md.")
+    Path out;
+
+    private static final int ROW_MAJOR = 101;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, JsonNode> peerRows = runPeer();
+        BenchTable t = new BenchTable("ttq bench int8", List.of("tokens x in -> out", "path", "ttq INT8 GOP/s",
+                "sgemm GFLOP/s", "INT8 / sgemm", "torch INT8 GOP/s", "ttq / torch INT8"));
+        t.context("cpu features", String.join(" ", CpuFeatures.names()));
+        t.context("selected path", Int8Path.selected() + " (" + Int8Path.selected().description() + ")");
+        t.context("openblas", Blas.coreName() + ", " + Blas.threads() + " threads");
+        t.context("peer", peerRows.isEmpty() ? "not run (" + peer + ")" : peerRows.values().iterator().next().get("peer").asText()
+                + ", engine " + peerRows.values().iterator().next().get("engine").asText());
+        t.context("shapes", "the ATIS model's dense shapes on 32 x 24 tokens (as the peer); ops = 2 * tokens * in * out");
+        int[][] shapes = {{768, 768, 768}, {768, 768, 3072}, {768, 3072, 768}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            Random r = new Random(1);
+            byte[] a = new byte[m * k], b = new byte[n * k];
+            r.nextBytes(a);
+            r.nextBytes(b);
+            int[] c = new int[m * n];
+            float[] fa = new float[m * k], fb = new float[k * n], fc = new float[m * n];
+            for (int i = 0; i < fa.length; i++) {
+                fa[i] = a[i];
+            }
+            for (int i = 0; i < fb.length; i++) {
+                fb[i] = b[i];
+            }
+            double ops = 2.0 * m * k * n;
+            double sgemmNs = Timing.quickMedian(() -> Blas.sgemm(false, false, m, n, k, 1f, fa, 0, k, fb, 0, n, 0f, fc, 0, n), 5, 20);
+            JsonNode p = peerRows.get(m + "," + k + "," + n);
+            double torchGops = p == null ? Double.NaN : p.get("int8_linear_gops").asDouble();
+            for (Int8Path path : Int8Path.supportedPaths()) {
+                if (path == Int8Path.SCALAR) {
+                    continue;
+                }
+                double ns = Timing.quickMedian(() -> Int8Gemm.gemm(path, m, n, k, a, 0, k, b, 0, k, c, 0, n), 5, 20);
+                double gops = ops / ns;
+                t.row(m + " x " + k + " -> " + n, path + (path == Int8Path.selected() ? " *" : ""), f(gops, 1), f(ops / sgemmNs, 1),
+                        f(sgemmNs / ns, 2), Double.isNaN(torchGops) ? "-" : f(torchGops, 1),
+                        Double.isNaN(torchGops) ? "-" : f(gops / torchGops, 2));
+            }
+        }
+        System.out.print(t.format());
+        if (out != null) {
+            t.write(out, "bench-int8");
+            System.out.println("wrote " + out.resolve("bench-int8.{csv,json,md}"));
+        }
+        return 0;
+    }
+
+    private Map<String, JsonNode> runPeer() throws Exception {
+        Map<String, JsonNode> rows = new HashMap<>();
+        if ("none".equals(peer) || !Files.isRegularFile(Path.of(peer)) || !Files.isExecutable(Path.of(python))) {
+            return rows;
+        }
+        Process proc = new ProcessBuilder(python, peer, String.valueOf(Runtime.getRuntime().availableProcessors())).start();
+        String stdout = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String stderr = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!proc.waitFor(10, TimeUnit.MINUTES) || proc.exitValue() != 0) {
+            System.err.println("INT8 peer failed: " + stderr.lines().reduce((x, y) -> y).orElse("exit " + proc.exitValue()));
+            return rows;
+        }
+        ObjectMapper json = new ObjectMapper();
+        for (String line : stdout.split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode n = json.readTree(line);
+                JsonNode s = n.get("shape");
+                rows.put(s.get(0).asInt() + "," + s.get(1).asInt() + "," + s.get(2).asInt(), n);
+            }
+        }
+        return rows;
+    }
+
+    private static String f(double v, int d) {
+        return String.format(Locale.ROOT, "%." + d + "f", v);
+    }
+}
