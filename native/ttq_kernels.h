@@ -7,3 +7,4 @@
 #define TTQ_NATIVE_VERSION 1
 static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
 #include "ttq_int8.h"
+#include "ttq_int8_packed.h"

@@ -31,13 +31,84 @@ public final class Int8Gemm {
         if (m == 0 || n == 0) {
             return;
         }
-        int[] bsum = new int[n];
-        if (path == Int8Path.AVX_VNNI || path == Int8Path.AVX512_VNNI) {
-            NativeKernels.ttq_i8_row_sums(n, k, b, offB, ldb, bsum);
+        if (path == Int8Path.SCALAR) {
+            Parallel.forRows(m, n * Math.max(1, k) / 8, (from, to) ->
+                    NativeKernels.ttq_i8gemm(n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, from, to));
+            return;
         }
-        int code = path.code;
-        Parallel.forRows(m, n * Math.max(1, k) / 8, (from, to) ->
-                NativeKernels.ttq_i8gemm(code, n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, from, to, bsum));
+        gemm(pack(path, n, k, b, offB, ldb), m, a, offA, lda, c, offC, ldc);
+    }
+
+    /** B (N x K, k-contiguous) packed for one SIMD path: pack a weight once, multiply many times. */
+    public static final class Packed {
+        final Int8Path path;
+        final int n, k;
+        final byte[] data;
+        final int[] colsum;
+
+        private Packed(Int8Path path, int n, int k, byte[] data, int[] colsum) {
+            this.path = path;
+            this.n = n;
+            this.k = k;
+            this.data = data;
+            this.colsum = colsum;
+        }
+
+        public Int8Path path() {
+            return path;
+        }
+
+        public int rows() {
+            return n;
+        }
+
+        public int depth() {
+            return k;
+        }
+    }
+
+    /** Packs B for a SIMD path (the portable path multiplies unpacked operands). */
+    public static Packed pack(Int8Path path, int n, int k, byte[] b, int offB, int ldb) {
+        path.requireSupported();
+        if (path == Int8Path.SCALAR) {
+            throw new IllegalArgumentException("int8 pack: the portable path multiplies unpacked operands");
+        }
+        if (n < 0 || k < 0) {
+            throw new IllegalArgumentException("int8 pack: negative size n=" + n + " k=" + k);
+        }
+        check("B", b == null ? -1 : b.length, offB, ldb, n, k);
+        long size = NativeKernels.ttq_i8_packed_b_size(path.code, n, k);
+        if (size > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("int8 pack: " + n + " x " + k + " is too large to pack");
+        }
+        byte[] data = new byte[(int) size];
+        int[] colsum = new int[n];
+        if (n > 0 && k > 0) {
+            NativeKernels.ttq_i8_pack_b(path.code, n, k, b, offB, ldb, data, colsum);
+        }
+        return new Packed(path, n, k, data, colsum);
+    }
+
+    /** C = A B^T with B packed: A is M x K. */
+    public static void gemm(Packed b, int m, byte[] a, int offA, int lda, int[] c, int offC, int ldc) {
+        int n = b.n, k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, offC + i * ldc, offC + i * ldc + n, 0);
+            }
+            return;
+        }
+        int code = b.path.code;
+        Parallel.forRows(m, n * k / 8, (from, to) ->
+                NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to));
     }
 
     private static void check(String name, int length, long off, int ld, int rows, int cols) {

@@ -52,14 +52,20 @@ public final class NativeKernels {
                                               int decoupled, float bc1, float bc2);
 
     @CriticalRegion
-    public static native void ttq_i8gemm(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA, int lda,
+    public static native void ttq_i8gemm(int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA, int lda,
                                          @Cast("const int8_t*") byte[] b, @Cast("int64_t") long offB, int ldb,
-                                         @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1,
-                                         @Cast("const int32_t*") int[] bsum);
+                                         @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1);
+
+    public static native @Cast("int64_t") long ttq_i8_packed_b_size(int path, int n, int k);
 
     @CriticalRegion
-    public static native void ttq_i8_row_sums(int n, int k, @Cast("const int8_t*") byte[] b, @Cast("int64_t") long offB, int ldb,
-                                              @Cast("int32_t*") int[] sums);
+    public static native void ttq_i8_pack_b(int path, int n, int k, @Cast("const int8_t*") byte[] b, @Cast("int64_t") long offB,
+                                            int ldb, @Cast("int8_t*") byte[] packed, @Cast("int32_t*") int[] colsum);
+
+    @CriticalRegion
+    public static native void ttq_i8gemm_packed(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
+                                                int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
+                                                @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1);
 
     @CriticalRegion
     public static native void ttq_sgemm(int transA, int transB, int m, int n, int k, float alpha,

@@ -1,0 +1,227 @@
+// Packed INT8 GEMM micro-kernels (C = A B^T, A: M x K, B: N x K), the fast path of ttq_int8.h.
+// B is packed once into column panels whose k-groups interleave the panel's columns, so one
+// vector load feeds NR outputs and each A value is a broadcast: no horizontal sums. Register
+// blocks: 6 rows x 32 columns (AVX-512 VNNI), 6 x 16 (AVX-VNNI, AVX2). VNNI paths feed a + 128 as
+// unsigned bytes to vpdpbusd and subtract 128 * column sums of B; AVX2 multiplies int16 pairs
+// with vpmaddwd. All sums wrap modulo 2^32, so results equal the portable path bit for bit.
+#pragma once
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TTQ_MR 6
+
+// Panel width (columns) and k-group (k values per 32-bit lane) of each packed path.
+static inline int ttq_i8_nr(int path) { return path == 3 ? 32 : 16; }
+static inline int ttq_i8_kg(int path) { return path == 1 ? 2 : 4; }
+
+// Bytes of packed B: panels of NR columns (zero padded), k padded to the k-group, int16 for AVX2.
+static int64_t ttq_i8_packed_b_size(int path, int N, int K) {
+    int nr = ttq_i8_nr(path), kg = ttq_i8_kg(path);
+    int64_t panels = (N + nr - 1) / nr;
+    int64_t kp = (K + kg - 1) / kg * kg;
+    return panels * nr * kp * (path == 1 ? 2 : 1);
+}
+
+// Packs B (N x K, row n at B + offB + n * ldb) and its row sums (VNNI correction).
+static void ttq_i8_pack_b(int path, int N, int K, const int8_t* B, int64_t offB, int ldb, int8_t* bp, int32_t* colsum) {
+    B += offB;
+    int nr = ttq_i8_nr(path), kg = ttq_i8_kg(path);
+    int kp = (K + kg - 1) / kg * kg;
+    int panels = (N + nr - 1) / nr;
+    if (path == 1) {
+        int16_t* out = (int16_t*)bp;
+        for (int p = 0; p < panels; p++) {
+            for (int g = 0; g < kp / 2; g++) {
+                for (int j = 0; j < nr; j++) {
+                    int n = p * nr + j;
+                    for (int t = 0; t < 2; t++) {
+                        int k = g * 2 + t;
+                        *out++ = (n < N && k < K) ? (int16_t)B[(int64_t)n * ldb + k] : 0;
+                    }
+                }
+            }
+        }
+    } else {
+        int8_t* out = bp;
+        for (int p = 0; p < panels; p++) {
+            for (int g = 0; g < kp / 4; g++) {
+                for (int j = 0; j < nr; j++) {
+                    int n = p * nr + j;
+                    for (int t = 0; t < 4; t++) {
+                        int k = g * 4 + t;
+                        *out++ = (n < N && k < K) ? B[(int64_t)n * ldb + k] : 0;
+                    }
+                }
+            }
+        }
+    }
+    for (int n = 0; n < N; n++) {
+        uint32_t s = 0;
+        for (int k = 0; k < K; k++) {
+            s += (uint32_t)(int32_t)B[(int64_t)n * ldb + k];
+        }
+        colsum[n] = (int32_t)s;
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni")))
+static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
+                                      int32_t* C, int ldc, int m0, int m1) {
+    const int nr = 32, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
+    uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
+    for (int m = m0; m < m1; m += TTQ_MR) {
+        int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
+        for (int i = 0; i < TTQ_MR; i++) { // a + 128 as unsigned; padding is multiplied by B's zero padding
+            for (int k = 0; k < kp; k++) {
+                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            const int8_t* b = bp + (int64_t)p * nr * kp;
+            __m512i c[TTQ_MR][2];
+            for (int i = 0; i < TTQ_MR; i++) {
+                c[i][0] = _mm512_setzero_si512();
+                c[i][1] = _mm512_setzero_si512();
+            }
+            for (int g = 0; g < groups; g++) {
+                __m512i b0 = _mm512_loadu_si512((const void*)(b + (int64_t)g * 128));
+                __m512i b1 = _mm512_loadu_si512((const void*)(b + (int64_t)g * 128 + 64));
+                for (int i = 0; i < TTQ_MR; i++) {
+                    int32_t a4;
+                    memcpy(&a4, ap + i * kp + g * 4, 4);
+                    __m512i va = _mm512_set1_epi32(a4);
+                    c[i][0] = _mm512_dpbusd_epi32(c[i][0], va, b0);
+                    c[i][1] = _mm512_dpbusd_epi32(c[i][1], va, b1);
+                }
+            }
+            int n0 = p * nr;
+            for (int h = 0; h < 2; h++) {
+                int base = n0 + h * 16;
+                if (base >= N) {
+                    break;
+                }
+                int valid = N - base < 16 ? N - base : 16;
+                __mmask16 mask = (__mmask16)((1u << valid) - 1u);
+                __m512i corr = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, colsum + base), 7);
+                for (int i = 0; i < rows; i++) {
+                    _mm512_mask_storeu_epi32(C + (int64_t)(m + i) * ldc + base, mask, _mm512_sub_epi32(c[i][h], corr));
+                }
+            }
+        }
+    }
+    free(ap);
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
+                                   int32_t* C, int ldc, int m0, int m1) {
+    const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
+    uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
+    for (int m = m0; m < m1; m += TTQ_MR) {
+        int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
+        for (int i = 0; i < TTQ_MR; i++) {
+            for (int k = 0; k < kp; k++) {
+                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            const int8_t* b = bp + (int64_t)p * nr * kp;
+            __m256i c[TTQ_MR][2];
+            for (int i = 0; i < TTQ_MR; i++) {
+                c[i][0] = _mm256_setzero_si256();
+                c[i][1] = _mm256_setzero_si256();
+            }
+            for (int g = 0; g < groups; g++) {
+                __m256i b0 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64));
+                __m256i b1 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64 + 32));
+                for (int i = 0; i < TTQ_MR; i++) {
+                    int32_t a4;
+                    memcpy(&a4, ap + i * kp + g * 4, 4);
+                    __m256i va = _mm256_set1_epi32(a4);
+                    c[i][0] = _mm256_dpbusd_avx_epi32(c[i][0], va, b0);
+                    c[i][1] = _mm256_dpbusd_avx_epi32(c[i][1], va, b1);
+                }
+            }
+            int n0 = p * nr;
+            for (int h = 0; h < 2; h++) {
+                int base = n0 + h * 8;
+                if (base >= N) {
+                    break;
+                }
+                int valid = N - base < 8 ? N - base : 8;
+                int32_t tmp[8];
+                for (int i = 0; i < rows; i++) {
+                    _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
+                    for (int j = 0; j < valid; j++) {
+                        C[(int64_t)(m + i) * ldc + base + j] = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                    }
+                }
+            }
+        }
+    }
+    free(ap);
+}
+
+__attribute__((target("avx2")))
+static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1) {
+    const int nr = 16, kp = (K + 1) / 2 * 2, groups = kp / 2, panels = (N + nr - 1) / nr;
+    const int16_t* b16 = (const int16_t*)bp;
+    int16_t* ap = (int16_t*)aligned_alloc(64, (size_t)TTQ_MR * kp * 2 + 64);
+    for (int m = m0; m < m1; m += TTQ_MR) {
+        int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
+        for (int i = 0; i < TTQ_MR; i++) {
+            for (int k = 0; k < kp; k++) {
+                ap[i * kp + k] = (i < rows && k < K) ? (int16_t)A[(int64_t)(m + i) * lda + k] : 0;
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            const int16_t* b = b16 + (int64_t)p * nr * kp;
+            __m256i c[TTQ_MR][2];
+            for (int i = 0; i < TTQ_MR; i++) {
+                c[i][0] = _mm256_setzero_si256();
+                c[i][1] = _mm256_setzero_si256();
+            }
+            for (int g = 0; g < groups; g++) {
+                __m256i b0 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 32));
+                __m256i b1 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 32 + 16));
+                for (int i = 0; i < TTQ_MR; i++) {
+                    int32_t a2;
+                    memcpy(&a2, ap + i * kp + g * 2, 4);
+                    __m256i va = _mm256_set1_epi32(a2);
+                    c[i][0] = _mm256_add_epi32(c[i][0], _mm256_madd_epi16(va, b0));
+                    c[i][1] = _mm256_add_epi32(c[i][1], _mm256_madd_epi16(va, b1));
+                }
+            }
+            int n0 = p * nr;
+            for (int h = 0; h < 2; h++) {
+                int base = n0 + h * 8;
+                if (base >= N) {
+                    break;
+                }
+                int valid = N - base < 8 ? N - base : 8;
+                int32_t tmp[8];
+                for (int i = 0; i < rows; i++) {
+                    _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
+                    memcpy(C + (int64_t)(m + i) * ldc + base, tmp, (size_t)valid * 4);
+                }
+            }
+        }
+    }
+    free(ap);
+}
+
+// Rows [m0, m1) of C = A B^T from packed B (path 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI).
+static void ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
+                              const int32_t* colsum, int32_t* C, int64_t offC, int ldc, int m0, int m1) {
+    A += offA;
+    C += offC;
+    if (path == 3) {
+        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1);
+    } else if (path == 2) {
+        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1);
+    } else {
+        ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1);
+    }
+}
