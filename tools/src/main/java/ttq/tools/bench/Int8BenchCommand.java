@@ -50,8 +50,8 @@ public final class Int8BenchCommand implements Callable<Integer> {
         t.context("peer", peerRows.isEmpty() ? "not run (" + peer + ")" : peerRows.values().iterator().next().get("peer").asText()
                 + ", engine " + peerRows.values().iterator().next().get("engine").asText());
         t.context("shapes", "the ATIS model's dense shapes on 32 x 24 tokens (as the peer); ops = 2 * tokens * in * out");
-        t.context("measured", "ttq: int8 activations x prepacked int8 weight -> int32, median of 30 calls; torch: its quantized"
-                + " linear from float input (dynamic activation quantization, int32 accumulation, float output), best of 30");
+        t.context("measured", "best of 30 calls for all (as the peer): ttq int8 activations x prepacked int8 weight -> int32; torch its quantized"
+                + " linear from float input (dynamic activation quantization, int32 accumulation, float output)");
         int[][] shapes = {{768, 768, 768}, {768, 768, 3072}, {768, 3072, 768}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
@@ -68,7 +68,7 @@ public final class Int8BenchCommand implements Callable<Integer> {
                 fb[i] = b[i];
             }
             double ops = 2.0 * m * k * n;
-            double sgemmNs = Timing.quickMedian(() -> Blas.sgemm(false, false, m, n, k, 1f, fa, 0, k, fb, 0, n, 0f, fc, 0, n), 20, 30);
+            double sgemmNs = Timing.quickMin(() -> Blas.sgemm(false, false, m, n, k, 1f, fa, 0, k, fb, 0, n, 0f, fc, 0, n), 20, 30);
             JsonNode p = peerRows.get(m + "," + k + "," + n);
             double torchGops = p == null ? Double.NaN : p.get("int8_linear_gops").asDouble();
             for (Int8Path path : Int8Path.supportedPaths()) {
@@ -77,7 +77,7 @@ public final class Int8BenchCommand implements Callable<Integer> {
                 }
                 // the weight is packed once, as a model packs its layers at load time (the peer prepacks too)
                 Int8Gemm.Packed packed = Int8Gemm.pack(path, n, k, b, 0, k);
-                double ns = Timing.quickMedian(() -> Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n), 20, 30);
+                double ns = Timing.quickMin(() -> Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n), 50, 30);
                 double gops = ops / ns;
                 t.row(m + " x " + k + " -> " + n, path + (path == Int8Path.selected() ? " *" : ""), f(gops, 1), f(ops / sgemmNs, 1),
                         f(sgemmNs / ns, 2), Double.isNaN(torchGops) ? "-" : f(torchGops, 1),
