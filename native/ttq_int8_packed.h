@@ -68,7 +68,7 @@ static void ttq_i8_pack_b(int path, int N, int K, const int8_t* B, int64_t offB,
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
-                                      int32_t* C, int ldc, int m0, int m1) {
+                                      int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 32, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
     for (int m = m0; m < m1; m += TTQ_MR) {
@@ -105,8 +105,17 @@ static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, con
                 int valid = N - base < 16 ? N - base : 16;
                 __mmask16 mask = (__mmask16)((1u << valid) - 1u);
                 __m512i corr = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, colsum + base), 7);
-                for (int i = 0; i < rows; i++) {
-                    _mm512_mask_storeu_epi32(C + (int64_t)(m + i) * ldc + base, mask, _mm512_sub_epi32(c[i][h], corr));
+                if (F != NULL) {
+                    __m512 vs = _mm512_set1_ps(fscale);
+                    __m512 vb = fbias != NULL ? _mm512_maskz_loadu_ps(mask, fbias + base) : _mm512_setzero_ps();
+                    for (int i = 0; i < rows; i++) {
+                        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(c[i][h], corr)), vs, vb);
+                        _mm512_mask_storeu_ps(F + (int64_t)(m + i) * ldc + base, mask, v);
+                    }
+                } else {
+                    for (int i = 0; i < rows; i++) {
+                        _mm512_mask_storeu_epi32(C + (int64_t)(m + i) * ldc + base, mask, _mm512_sub_epi32(c[i][h], corr));
+                    }
                 }
             }
         }
@@ -116,7 +125,7 @@ static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, con
 
 __attribute__((target("avx2,avxvnni")))
 static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
-                                   int32_t* C, int ldc, int m0, int m1) {
+                                   int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
     for (int m = m0; m < m1; m += TTQ_MR) {
@@ -155,7 +164,12 @@ static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const 
                 for (int i = 0; i < rows; i++) {
                     _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
                     for (int j = 0; j < valid; j++) {
-                        C[(int64_t)(m + i) * ldc + base + j] = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                        int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                        if (F != NULL) {
+                            F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
+                        } else {
+                            C[(int64_t)(m + i) * ldc + base + j] = v;
+                        }
                     }
                 }
             }
@@ -165,7 +179,8 @@ static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const 
 }
 
 __attribute__((target("avx2")))
-static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1) {
+static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1,
+                               float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 1) / 2 * 2, groups = kp / 2, panels = (N + nr - 1) / nr;
     const int16_t* b16 = (const int16_t*)bp;
     int16_t* ap = (int16_t*)aligned_alloc(64, (size_t)TTQ_MR * kp * 2 + 64);
@@ -204,7 +219,13 @@ static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int
                 int32_t tmp[8];
                 for (int i = 0; i < rows; i++) {
                     _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
-                    memcpy(C + (int64_t)(m + i) * ldc + base, tmp, (size_t)valid * 4);
+                    if (F != NULL) {
+                        for (int j = 0; j < valid; j++) {
+                            F[(int64_t)(m + i) * ldc + base + j] = (float)tmp[j] * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
+                        }
+                    } else {
+                        memcpy(C + (int64_t)(m + i) * ldc + base, tmp, (size_t)valid * 4);
+                    }
                 }
             }
         }
@@ -218,10 +239,26 @@ static void ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t o
     A += offA;
     C += offC;
     if (path == 3) {
-        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1);
+        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
     } else if (path == 2) {
-        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1);
+        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
     } else {
-        ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1);
+        ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1, NULL, 0.0f, NULL);
+    }
+}
+
+// As ttq_i8gemm_packed, but writes F = scale * (A B^T) + bias as floats (bias may be null): the
+// dequantizing store of an integer layer's last product, with no int32 matrix in between.
+static void ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
+                                  const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
+                                  float scale, const float* bias) {
+    A += offA;
+    F += offF;
+    if (path == 3) {
+        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
+    } else if (path == 2) {
+        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
+    } else {
+        ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias);
     }
 }

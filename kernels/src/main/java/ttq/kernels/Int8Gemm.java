@@ -111,6 +111,39 @@ public final class Int8Gemm {
                 NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to));
     }
 
+    /**
+     * F = scale * (A B^T) + bias as floats, B packed (bias [N] or null): the dequantizing last step
+     * of integer inference, without an int32 matrix in between.
+     */
+    public static void gemmToFloat(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf,
+                                   float scale, float[] bias) {
+        int n = b.n, k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        if (f == null || ldf < Math.max(1, n) || offF < 0 || (m > 0 && n > 0 && offF + (long) (m - 1) * ldf + n > f.length)) {
+            throw new IllegalArgumentException("int8 gemm: float output too small for " + m + "x" + n + " (ld " + ldf + ")");
+        }
+        if (bias != null && bias.length < n) {
+            throw new IllegalArgumentException("int8 gemm: bias has " + bias.length + " values for " + n + " columns");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    f[offF + i * ldf + j] = bias == null ? 0f : bias[j];
+                }
+            }
+            return;
+        }
+        int code = b.path.code;
+        Parallel.forRows(m, n * k / 8, (from, to) ->
+                NativeKernels.ttq_i8gemm_packed_f32(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to, scale, bias));
+    }
+
     private static void check(String name, int length, long off, int ld, int rows, int cols) {
         if (length < 0) {
             throw new IllegalArgumentException("int8 gemm: operand " + name + " is null");

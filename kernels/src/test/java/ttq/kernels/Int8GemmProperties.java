@@ -121,6 +121,28 @@ class Int8GemmProperties {
         assertTrue(Int8Path.best().supported());
     }
 
+    @Property(tries = 40)
+    void dequantizingStoreEqualsScaledIntegerResult(@ForAll @IntRange(min = 1, max = 20) int m, @ForAll @IntRange(min = 1, max = 40) int n,
+                                                    @ForAll @IntRange(min = 1, max = 70) int k, @ForAll long seed) {
+        Random r = new Random(seed);
+        byte[] a = values(r, m * k, 0), b = values(r, n * k, 0);
+        float[] bias = new float[n];
+        for (int i = 0; i < n; i++) {
+            bias[i] = r.nextFloat();
+        }
+        int[] ref = reference(m, n, k, a, k, b, k);
+        for (Int8Path p : Int8Path.supportedPaths()) {
+            if (p == Int8Path.SCALAR) {
+                continue;
+            }
+            float[] f = new float[m * n];
+            Int8Gemm.gemmToFloat(Int8Gemm.pack(p, n, k, b, 0, k), m, a, 0, k, f, 0, n, 0.25f, bias);
+            for (int i = 0; i < m * n; i++) {
+                assertTrue(f[i] == (float) ref[i] * 0.25f + bias[i % n], p + " element " + i);
+            }
+        }
+    }
+
     @Test
     void requantizeRoundsHalfToEvenAndSaturates() {
         byte[] out = new byte[5];

@@ -18,6 +18,11 @@ import ttq.kernels.Blas;
 import ttq.kernels.CpuFeatures;
 import ttq.kernels.Int8Gemm;
 import ttq.kernels.Int8Path;
+import ttq.engine.GradMode;
+import ttq.engine.Tensor;
+import ttq.engine.quant.LearnedScaleQuantizer;
+import ttq.model.tt.Int8TtLinear;
+import ttq.model.tt.TtLinear;
 
 /**
  * {@code ttq bench int8}: our INT8 x INT8 -> INT32 product on every supported ISA path against
@@ -85,11 +90,38 @@ public final class Int8BenchCommand implements Callable<Integer> {
             }
         }
         System.out.print(t.format());
+        BenchTable layers = ttLayers();
+        System.out.print(layers.format());
         if (out != null) {
             t.write(out, "bench-int8");
-            System.out.println("wrote " + out.resolve("bench-int8.{csv,json,md}"));
+            layers.write(out, "bench-int8-tt");
+            System.out.println("wrote " + out.resolve("bench-int8{,-tt}.{csv,json,md}"));
         }
         return 0;
+    }
+
+    /** The integer TT layer forward against its FP32 forward (fake-quant weights, fused path) at the ATIS shapes. */
+    private static BenchTable ttLayers() {
+        BenchTable t = new BenchTable("integer TT layer forward vs FP32 forward (768 tokens, rank 10, INT8 weights and input)",
+                List.of("layer", "FP32 forward ms", "INT8 forward ms", "FP32 / INT8"));
+        int[][][] shapes = {{{24, 32}, {32, 24}}, {{48, 64}, {32, 24}}, {{32, 24}, {48, 64}}};
+        String[] names = {"attention 768x768", "feed-forward 768->3072", "feed-forward 3072->768"};
+        for (int i = 0; i < shapes.length; i++) {
+            Random r = new Random(2);
+            TtLinear layer = new TtLinear(shapes[i][0], shapes[i][1], 10, true, r)
+                    .quantizeWeights(new LearnedScaleQuantizer(8)).quantizeInput(new LearnedScaleQuantizer(8));
+            Tensor x = Tensor.normal(r, 1f, 768, layer.inFeatures());
+            layer.eval();
+            double fp, in8;
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                layer.forward(x); // initialises the scales
+                Int8TtLinear integer = new Int8TtLinear(layer);
+                fp = Timing.quickMin(() -> layer.forward(x), 20, 30);
+                in8 = Timing.quickMin(() -> integer.forward(x), 20, 30);
+            }
+            t.row(names[i], f(fp / 1e6, 3), f(in8 / 1e6, 3), f(fp / in8, 2));
+        }
+        return t;
     }
 
     private Map<String, JsonNode> runPeer() throws Exception {
