@@ -67,7 +67,7 @@ static void ttq_i8_pack_b(int path, int N, int K, const int8_t* B, int64_t offB,
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
+static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                       int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 32, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
@@ -121,10 +121,11 @@ static void ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, con
         }
     }
     free(ap);
+    return 0;
 }
 
 __attribute__((target("avx2,avxvnni")))
-static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
+static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                    int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
@@ -176,10 +177,11 @@ static void ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const 
         }
     }
     free(ap);
+    return 0;
 }
 
 __attribute__((target("avx2")))
-static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1,
+static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1,
                                float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 1) / 2 * 2, groups = kp / 2, panels = (N + nr - 1) / nr;
     const int16_t* b16 = (const int16_t*)bp;
@@ -231,34 +233,34 @@ static void ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int
         }
     }
     free(ap);
+    return 0;
 }
 
-// Rows [m0, m1) of C = A B^T from packed B (path 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI).
-static void ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
+// Rows [m0, m1) of C = A B^T from packed B (path 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI). Returns 0, or
+// 1 when the scratch block for A could not be allocated (the Java side turns that into an exception).
+static int ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
                               const int32_t* colsum, int32_t* C, int64_t offC, int ldc, int m0, int m1) {
     A += offA;
     C += offC;
     if (path == 3) {
-        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
+        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
     } else if (path == 2) {
-        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
-    } else {
-        ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1, NULL, 0.0f, NULL);
+        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
     }
+    return ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1, NULL, 0.0f, NULL);
 }
 
 // As ttq_i8gemm_packed, but writes F = scale * (A B^T) + bias as floats (bias may be null): the
 // dequantizing store of an integer layer's last product, with no int32 matrix in between.
-static void ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
+static int ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
                                   const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
                                   float scale, const float* bias) {
     A += offA;
     F += offF;
     if (path == 3) {
-        ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
+        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
     } else if (path == 2) {
-        ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
-    } else {
-        ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias);
+        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
     }
+    return ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias);
 }

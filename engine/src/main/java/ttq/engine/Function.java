@@ -77,6 +77,11 @@ public abstract class Function {
         released = true;
         inputs = null;
         saved = null;
+        onRelease();
+    }
+
+    /** Drops state an op keeps outside {@link #save} (buffers for its backward); called after backward. */
+    protected void onRelease() {
     }
 
     Tensor[] runBackward(Tensor gradOutput) {

@@ -154,6 +154,12 @@ class AutogradTest {
         assertThrows(IllegalArgumentException.class, () -> Ops.matmul(a, b, Tensor.zeros(5, 3)));
         Tensor g = Tensor.randn(1, 3, 4).requiresGrad(true);
         assertThrows(IllegalStateException.class, () -> Ops.matmul(g, b, out));
+        Tensor sq = Tensor.randn(3, 4, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.matmul(sq, Tensor.randn(4, 4, 4), sq));
+        assertTrue(e.getMessage().contains("shares storage"), e.getMessage());
+        // empty inner or outer dimensions give zeros / empty results
+        assertArrayEquals(new float[6], Tensor.zeros(2, 0).matmul(Tensor.zeros(0, 3)).data());
+        assertArrayEquals(new int[] {2, 0}, Tensor.zeros(2, 3).matmul(Tensor.zeros(3, 0)).shape());
     }
 
     @Test

@@ -36,6 +36,14 @@ public final class Blas {
         if (batch > 1 && strideC == 0 && m > 0 && n > 0) {
             throw new IllegalArgumentException("sgemm: output stride 0 with batch " + batch + " would overwrite results");
         }
+        if (c == a || c == b) {
+            throw new IllegalArgumentException("sgemm: C is the same array as " + (c == a ? "A" : "B")
+                    + " (GEMM would overwrite it while reading)");
+        }
+        if (batch > 1 && m > 0 && n > 0 && strideC < (long) (m - 1) * ldc + n) {
+            throw new IllegalArgumentException("sgemm: output stride " + strideC + " is smaller than one " + m + "x" + n
+                    + " result (ld " + ldc + "): the products would overlap");
+        }
         checkOperand("A", a, offA, lda, strideA, transA ? k : m, transA ? m : k, batch);
         checkOperand("B", b, offB, ldb, strideB, transB ? n : k, transB ? k : n, batch);
         checkOperand("C", c, offC, ldc, strideC, m, n, batch);

@@ -108,7 +108,7 @@ public final class Int8Gemm {
         }
         int code = b.path.code;
         Parallel.forRows(m, n * k / 8, (from, to) ->
-                NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to));
+                checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to), k));
     }
 
     /**
@@ -141,7 +141,14 @@ public final class Int8Gemm {
         }
         int code = b.path.code;
         Parallel.forRows(m, n * k / 8, (from, to) ->
-                NativeKernels.ttq_i8gemm_packed_f32(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to, scale, bias));
+                checkStatus(NativeKernels.ttq_i8gemm_packed_f32(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to,
+                        scale, bias), k));
+    }
+
+    private static void checkStatus(int status, int k) {
+        if (status != 0) {
+            throw new IllegalStateException("int8 gemm: native scratch memory for a block of A (k = " + k + ") could not be allocated");
+        }
     }
 
     private static void check(String name, int length, long off, int ld, int rows, int cols) {

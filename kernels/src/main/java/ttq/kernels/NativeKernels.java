@@ -63,12 +63,12 @@ public final class NativeKernels {
                                             int ldb, @Cast("int8_t*") byte[] packed, @Cast("int32_t*") int[] colsum);
 
     @CriticalRegion
-    public static native void ttq_i8gemm_packed(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
+    public static native int ttq_i8gemm_packed(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
                                                 int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
                                                 @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1);
 
     @CriticalRegion
-    public static native void ttq_i8gemm_packed_f32(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
+    public static native int ttq_i8gemm_packed_f32(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
                                                     int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
                                                     float[] f, @Cast("int64_t") long offF, int ldf, int m0, int m1,
                                                     float scale, @Const float[] bias);

@@ -488,14 +488,17 @@ public final class CpuKernels {
         if (batchA == 0 || batchB == 0) {
             return into != null ? into : Tensor.wrap(out, outShape);
         }
-        int lda = as[ra - 1], ldb = bs[rb - 1];
+        if (into != null && (into.data() == a.data() || into.data() == b.data())) {
+            throw new IllegalArgumentException("matmul: the output shares storage with an input (GEMM would overwrite it while reading)");
+        }
+        int lda = Math.max(1, as[ra - 1]), ldb = Math.max(1, bs[rb - 1]), ldc = Math.max(1, n);
         if (batchB == 1 && !transA && batchA > 1) {
             // one weight for every batch item: a single (batch*m) x k GEMM is far faster than a loop
-            Blas.sgemm(false, transB, batchA * m, n, k, 1f, a.data(), 0, lda, b.data(), 0, ldb, 0f, out, 0, n);
+            Blas.sgemm(false, transB, batchA * m, n, k, 1f, a.data(), 0, lda, b.data(), 0, ldb, 0f, out, 0, ldc);
         } else {
             long strideA = batchA == 1 ? 0 : (long) m * k, strideB = batchB == 1 ? 0 : (long) k * n;
             Blas.sgemmBatched(transA, transB, m, n, k, 1f, a.data(), 0, lda, strideA, b.data(), 0, ldb, strideB,
-                    0f, out, 0, n, (long) m * n, batch);
+                    0f, out, 0, ldc, (long) m * n, batch);
         }
         return into != null ? into : Tensor.wrap(out, outShape);
     }

@@ -67,6 +67,12 @@ public final class FactoredLinear extends Function {
     }
 
     @Override
+    protected void onRelease() {
+        hp = null;
+        up = null;
+    }
+
+    @Override
     protected Tensor[] backward(Tensor g) {
         Tensor x = saved(0), v = saved(1);
         float[] gd = g.data();

@@ -100,6 +100,9 @@ public final class ContractionPlan {
         if (pos[0] < s.length() && s.charAt(pos[0]) == ',') {
             pos[0]++;
             Tree r = parseTree(net, s, pos, spec);
+            if ((t.mask & r.mask) != 0) {
+                throw new IllegalArgumentException("contraction spec '" + spec + "': a tensor appears twice");
+            }
             t = Tree.of(t, r);
         }
         if (pos[0] != s.length()) {
@@ -249,8 +252,9 @@ public final class ContractionPlan {
     }
 
     /**
-     * Every contraction tree (operands always share a label), cheapest first, at most {@code limit}
-     * of them; the second element of the result says whether the list was cut at the limit.
+     * Contraction trees (operands always share a label), sorted cheapest first. When there are more
+     * than {@code limit}, the first {@code limit} found are returned and {@code truncated} is set:
+     * the cheapest may then be missing (use {@link #optimal} for it).
      */
     public static Enumeration enumerate(TensorNetwork net, int limit) {
         Costing c = new Costing(net);

@@ -12,7 +12,7 @@ import ttq.kernels.Parallel;
  * contractions are computed in INT8"). The cores become integers with the layer's learned scale;
  * the output cores are contracted into U [M, r_d] and the input cores into V [r_d, N] once, at
  * construction (each step requantized); a forward then quantizes x with the layer's input scale
- * (or max|x|/127 when the layer has none), computes h = x V^T in int32, requantizes h, computes
+ * (or max|x|/127 when the layer has none or it was never initialised), computes h = x V^T in int32, requantizes h, computes
  * y = h U^T in int32 and rescales to float, adding the bias. Requantization uses a per-tensor
  * scale max|acc|/127 and rounds half to even.
  */
@@ -67,7 +67,9 @@ public final class Int8TtLinear {
         this.vPacked = path == Int8Path.SCALAR ? null : Int8Gemm.pack(path, r, n, v, 0, n);
         // U [M, r] is already the k-contiguous right operand of y = h U^T
         this.uPacked = path == Int8Path.SCALAR ? null : Int8Gemm.pack(path, m, r, u, 0, r);
-        this.inputScale = layer.inputQuantizer() == null ? 0f : layer.inputQuantizer().scale().item();
+        // an input quantizer that never saw data has no scale yet: quantize each batch by its own max|x|
+        this.inputScale = layer.inputQuantizer() == null || !layer.inputQuantizer().isInitialized() ? 0f
+                : layer.inputQuantizer().scale().item();
         this.bias = layer.bias() == null ? null : layer.bias().toArray();
     }
 

@@ -87,6 +87,13 @@ public final class TensorNetwork {
                 count.merge(ls[i], 1, Integer::sum);
             }
         }
+        for (int i = 0; i < output.length; i++) {
+            for (int j = i + 1; j < output.length; j++) {
+                if (output[i].equals(output[j])) {
+                    throw new IllegalArgumentException("tensor network: output label '" + output[i] + "' given twice");
+                }
+            }
+        }
         for (String o : output) {
             if (!count.containsKey(o)) {
                 throw new IllegalArgumentException("tensor network: output label '" + o + "' is on no tensor");

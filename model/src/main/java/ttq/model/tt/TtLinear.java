@@ -335,6 +335,10 @@ public final class TtLinear extends Module {
         System.arraycopy(inModes, 0, xShape, 1, d);
         int[] outShape = Arrays.copyOf(lead, lead.length + 1);
         outShape[lead.length] = m;
+        if (batch == 0) { // no rows: nothing to contract, and a network needs sizes >= 1
+            Tensor empty = Tensor.zeros(outShape);
+            return bias == null ? empty : empty.add(bias);
+        }
         if (inputQuantizer != null) {
             x = inputQuantizer.forward(x);
         }

@@ -155,6 +155,11 @@ public final class TtmEmbedding extends Module {
             }
         }
         int d = spec.d, b = ids.length;
+        if (b == 0) {
+            int[] empty = Arrays.copyOf(idsShape, idsShape.length + 1);
+            empty[idsShape.length] = spec.cols;
+            return Tensor.zeros(empty);
+        }
         Tensor[] source = effectiveCores();
         Tensor[] slices = new Tensor[d];
         int[] rem = ids.clone();

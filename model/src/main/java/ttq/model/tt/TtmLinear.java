@@ -163,6 +163,11 @@ public final class TtmLinear extends Module {
         }
         int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
         int batch = x.numel() / n;
+        if (batch == 0) {
+            int[] empty = Arrays.copyOf(lead, lead.length + 1);
+            empty[lead.length] = spec.rows;
+            return Tensor.zeros(empty);
+        }
         int[] xs = new int[d + 1];
         xs[0] = batch;
         System.arraycopy(spec.colModes, 0, xs, 1, d);

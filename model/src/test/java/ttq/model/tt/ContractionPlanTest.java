@@ -33,6 +33,11 @@ class ContractionPlanTest {
         e = assertThrows(IllegalArgumentException.class, () -> ContractionPlan.parse(net, "((x,x),G3),(G1,G2)"));
         assertTrue(e.getMessage().contains("twice"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> attention().pin("(x,G1"));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ContractionPlan.parse(net, "(((x,G3),G4),(G1,G2)),(((x,G3),G4),(G1,G2))"));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TensorNetwork.builder().size("b", 2).tensor("x", "b").output("b", "b").build());
+        assertTrue(e.getMessage().contains("given twice"), e.getMessage());
     }
 
     @Test
@@ -44,6 +49,16 @@ class ContractionPlanTest {
             assertTrue(all.plans().get(i - 1).flops() <= all.plans().get(i).flops());
         }
         assertEquals(all.plans().get(0).flops(), ContractionPlan.optimal(net).flops(), 1e-6);
+    }
+
+    @Test
+    void emptyBatchesGiveEmptyOutputs() {
+        TtLinear l = new TtLinear(new int[] {2, 3}, new int[] {4, 5}, 2, true, new Random(1));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 6}, l.forward(ttq.engine.Tensor.zeros(0, 20)).shape());
+        TtmLinear t = new TtmLinear(new int[] {2, 3}, new int[] {4, 5}, 2, false, new Random(1));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 6}, t.forward(ttq.engine.Tensor.zeros(0, 20)).shape());
+        TtmEmbedding e = new TtmEmbedding(10, new int[] {3, 4}, new int[] {2, 2}, 2, new Random(1));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 4}, e.forward(new int[0], 0).shape());
     }
 
     @Test

@@ -60,6 +60,21 @@ class Int8TtLinearTest {
     }
 
     @Test
+    void uninitialisedInputScaleFallsBackToTheBatchRange() {
+        Random r = new Random(9);
+        TtLinear l = new TtLinear(new int[] {4, 6}, new int[] {6, 4}, 3, false, r)
+                .quantizeWeights(new LearnedScaleQuantizer(8).setScale(0.05f)).quantizeInput(new LearnedScaleQuantizer(8));
+        Tensor x = Tensor.normal(r, 1f, 9, 24);
+        Int8TtLinear integer = new Int8TtLinear(l); // built before any float forward saw data
+        l.eval();
+        Tensor fake;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            fake = l.forward(x);
+        }
+        assertTrue(relativeRms(fake, integer.forward(x)) <= TOLERANCE);
+    }
+
+    @Test
     void needsAQuantizedLayer() {
         TtLinear plain = new TtLinear(new int[] {2, 2}, new int[] {2, 2}, 2, false, new Random(1));
         assertThrows(IllegalArgumentException.class, () -> new Int8TtLinear(plain));
