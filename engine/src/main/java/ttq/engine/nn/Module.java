@@ -74,6 +74,18 @@ public abstract class Module {
         children.forEach((n, m) -> m.collect(prefix + n + ".", out, withBuffers));
     }
 
+    /** This module ("" ) and every descendant, with dotted names, in registration order. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        children.forEach((n, m) -> m.collectModules(name.isEmpty() ? n : name + "." + n, out));
+    }
+
     /** Parameters and buffers by dotted name: what a checkpoint holds. The tensors are live, not copies. */
     public final Map<String, Tensor> stateDict() {
         List<Parameter> all = new ArrayList<>();
