@@ -10,7 +10,7 @@ import ttq.engine.nn.Module;
  * transpose copy. Initialisation: uniform(-1/sqrt(in), 1/sqrt(in)) for W and b, as PyTorch's
  * nn.Linear, so W has variance 1/(3 in).
  */
-public final class Linear extends Module {
+public final class Linear extends Module implements Layer {
     private final Tensor weight;
     private final Tensor bias;
     private final int in, out;
@@ -27,6 +27,7 @@ public final class Linear extends Module {
     }
 
     /** x [..., in] to [..., out]. */
+    @Override
     public Tensor forward(Tensor x) {
         if (x.rank() < 1 || x.dim(-1) != in) {
             throw new IllegalArgumentException("Linear(" + in + "->" + out + "): input shape "

@@ -22,7 +22,7 @@ import ttq.engine.quant.LearnedScaleQuantizer;
  * <p>Initialisation: core entries i.i.d. normal, scaled so the reconstructed W has the Glorot
  * variance 2 / (M + N).
  */
-public final class TtLinear extends Module {
+public final class TtLinear extends Module implements ttq.model.Layer {
     private final int[] outModes, inModes, ranks; // ranks: r_0..r_{2d}
     private final int m, n, d;
     private final Tensor[] cores;
@@ -323,6 +323,7 @@ public final class TtLinear extends Module {
     }
 
     /** x [..., N] to y [..., M]. */
+    @Override
     public Tensor forward(Tensor x) {
         if (x.rank() < 1 || x.dim(-1) != n) {
             throw new IllegalArgumentException("TtLinear(" + n + "->" + m + "): input shape " + Arrays.toString(x.shape())

@@ -1,0 +1,25 @@
+package ttq.model.nn;
+
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+
+/** Layer normalisation over the last axis with learned gain (ones) and bias (zeros), eps 1e-12 as BERT. */
+public final class LayerNorm extends Module {
+    private final Tensor weight, bias;
+    private final float eps;
+
+    public LayerNorm(int size) {
+        this(size, 1e-12f);
+    }
+
+    public LayerNorm(int size, float eps) {
+        this.weight = parameter("weight", Tensor.ones(size));
+        this.bias = parameter("bias", Tensor.zeros(size));
+        this.eps = eps;
+    }
+
+    public Tensor forward(Tensor x) {
+        return Ops.layerNorm(x, weight, bias, eps);
+    }
+}

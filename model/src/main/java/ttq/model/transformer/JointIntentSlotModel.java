@@ -1,0 +1,96 @@
+package ttq.model.transformer;
+
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
+import ttq.model.Layer;
+import ttq.model.Linear;
+import ttq.model.nn.LayerNorm;
+import ttq.model.tt.TtmEmbedding;
+
+/**
+ * The paper's ATIS model (section 3.1): token + learned positional embeddings, a stack of encoder
+ * blocks, an intent head on the first position and a slot head on every token, each a (TT or
+ * dense) hidden linear then a dense output layer. Loss = intent CE + slot CE.
+ */
+public final class JointIntentSlotModel extends Module {
+    private final TransformerConfig config;
+    private final DropoutSource dropoutSource = new DropoutSource();
+    private final TtmEmbedding ttmTokens;
+    private final Tensor denseTokens;
+    private final Tensor positions;
+    private final LayerNorm embeddingNorm;
+    private final EncoderBlock[] blocks;
+    private final Layer intentHidden, slotHidden;
+    private final Linear intentOut, slotOut;
+
+    public JointIntentSlotModel(TransformerConfig c, long seed) {
+        this.config = c;
+        Random random = new Random(seed);
+        int d = c.hidden();
+        if (c.format().equals("tt")) {
+            TtmEmbedding e = new TtmEmbedding(c.vocab(), c.embeddingRowModes(), c.embeddingColModes(), c.embeddingRank(), random);
+            if (c.bits() < 32) {
+                e.quantizeWeights(new LearnedScaleQuantizer(c.bits()));
+            }
+            ttmTokens = module("tokens", e);
+            denseTokens = null;
+        } else {
+            ttmTokens = null;
+            denseTokens = parameter("tokens", Tensor.normal(random, 0.02f, c.vocab(), d));
+        }
+        positions = parameter("positions", Tensor.normal(random, 0.02f, c.maxLength(), d));
+        embeddingNorm = module("embeddingNorm", new LayerNorm(d));
+        blocks = new EncoderBlock[c.layers()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = module("block" + i, new EncoderBlock(c, dropoutSource, random));
+        }
+        intentHidden = (Layer) module("intentHidden", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), false, random));
+        intentOut = module("intentOut", new Linear(d, c.intents(), true, random));
+        slotHidden = (Layer) module("slotHidden", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), false, random));
+        slotOut = module("slotOut", new Linear(d, c.slots(), true, random));
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /** Reseeds every dropout mask for one training step (see {@link DropoutSource}). */
+    public void reseedDropout(long seed, int epoch, int step) {
+        dropoutSource.reseed(seed, epoch, step);
+    }
+
+    /** Intent logits [B, intents] and slot logits [B * L, slots]. */
+    public record Logits(Tensor intents, Tensor slots) {
+    }
+
+    /** ids [B * L] (0 = padding), mask [B * L] (1 = token). */
+    public Logits forward(int[] ids, float[] mask, int b, int l) {
+        if (l > config.maxLength()) {
+            throw new IllegalArgumentException("sequence length " + l + " exceeds the model's maximum " + config.maxLength());
+        }
+        int d = config.hidden();
+        Tensor tokens = ttmTokens != null ? ttmTokens.forward(ids, b, l) : Ops.indexSelect(denseTokens, 0, ids).reshape(b, l, d);
+        Tensor x = tokens.add(positions.slice(0, 0, l));
+        x = Ops.dropout(embeddingNorm.forward(x), config.dropout(), isTraining(), dropoutSource.random());
+        float[] pad = new float[mask.length];
+        for (int i = 0; i < pad.length; i++) {
+            pad[i] = mask[i] == 0f ? 1f : 0f;
+        }
+        Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
+        for (EncoderBlock block : blocks) {
+            x = block.forward(x, padMask);
+        }
+        Tensor first = x.slice(1, 0, 1).reshape(b, d);
+        Tensor intents = intentOut.forward(intentHidden.forward(first).tanh());
+        Tensor slots = slotOut.forward(slotHidden.forward(x.reshape(b * l, d)).gelu());
+        return new Logits(intents, slots);
+    }
+
+    /** Intent cross-entropy plus slot cross-entropy (slot targets -100 are ignored). */
+    public Tensor loss(Logits logits, int[] intentTargets, int[] slotTargets) {
+        return Ops.crossEntropy(logits.intents(), intentTargets, -100).add(Ops.crossEntropy(logits.slots(), slotTargets, -100));
+    }
+}

@@ -1,0 +1,60 @@
+package ttq.model.transformer;
+
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
+import ttq.model.Layer;
+
+/**
+ * Multi-head self-attention: softmax(Q K^T / sqrt(d_h) + padding mask) V over heads, then the output
+ * projection. With quantized attention, Q, K, V and the probabilities pass INT8 quantizers.
+ */
+public final class MultiHeadAttention extends Module {
+    private final Layer query, key, value, output;
+    private final LearnedScaleQuantizer qQuant, kQuant, vQuant, pQuant;
+    private final int heads, headDim;
+    private final float dropout;
+    private final DropoutSource dropoutSource;
+
+    MultiHeadAttention(TransformerConfig c, DropoutSource dropoutSource, Random random) {
+        int d = c.hidden();
+        this.heads = c.heads();
+        this.headDim = d / heads;
+        this.dropout = c.dropout();
+        this.dropoutSource = dropoutSource;
+        query = (Layer) module("query", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), true, random));
+        key = (Layer) module("key", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), true, random));
+        value = (Layer) module("value", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), true, random));
+        output = (Layer) module("output", LayerFactory.linear(c, d, d, c.attnOutModes(), c.attnInModes(), true, random));
+        boolean q = c.quantizeAttention() && c.format().equals("tt");
+        qQuant = q ? module("queryQuantizer", new LearnedScaleQuantizer(8)) : null;
+        kQuant = q ? module("keyQuantizer", new LearnedScaleQuantizer(8)) : null;
+        vQuant = q ? module("valueQuantizer", new LearnedScaleQuantizer(8)) : null;
+        pQuant = q ? module("probabilityQuantizer", new LearnedScaleQuantizer(8)) : null;
+    }
+
+    /** x [B, L, D]; padMask [B, 1, 1, L] with 1 at padding positions. */
+    public Tensor forward(Tensor x, Tensor padMask) {
+        int b = x.dim(0), l = x.dim(1), d = x.dim(2);
+        Tensor q = heads(query.forward(x), b, l), k = heads(key.forward(x), b, l), v = heads(value.forward(x), b, l);
+        if (qQuant != null) {
+            q = qQuant.forward(q);
+            k = kQuant.forward(k);
+            v = vQuant.forward(v);
+        }
+        Tensor scores = Ops.matmul(q, false, k, true).mul((float) (1.0 / Math.sqrt(headDim))).maskedFill(padMask, -1e9f);
+        Tensor p = scores.softmax(-1);
+        if (pQuant != null) {
+            p = pQuant.forward(p);
+        }
+        p = Ops.dropout(p, dropout, isTraining(), dropoutSource.random());
+        Tensor context = p.matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
+        return output.forward(context);
+    }
+
+    private Tensor heads(Tensor t, int b, int l) {
+        return t.reshape(b, l, heads, headDim).permute(0, 2, 1, 3);
+    }
+}

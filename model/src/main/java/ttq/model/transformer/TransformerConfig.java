@@ -1,0 +1,80 @@
+package ttq.model.transformer;
+
+import java.util.Arrays;
+
+/**
+ * Shape and compression of the joint intent/slot transformer (BERT-style, post-LN). With
+ * {@code format = "tt"} the attention, feed-forward and first classifier linears are TT layers and
+ * the token embedding a TTM embedding; {@code bits} 8/4/2 quantizes their cores (the classifier
+ * TT stays FP32, as in the paper) and, when {@code quantizeActivations}, the inputs of the
+ * compressed linears to INT8; {@code quantizeAttention} puts Q, K, V and the attention
+ * probabilities through INT8 quantizers.
+ */
+public record TransformerConfig(int vocab, int hidden, int layers, int heads, int ffn, int maxLength, float dropout,
+                                int intents, int slots, String format, int bits, int ttRank, int embeddingRank,
+                                int[] attnOutModes, int[] attnInModes, int[] ffnOutModes, int[] ffnInModes,
+                                int[] embeddingRowModes, int[] embeddingColModes,
+                                boolean quantizeActivations, boolean quantizeAttention) {
+    public TransformerConfig {
+        if (!format.equals("dense") && !format.equals("tt")) {
+            throw new IllegalArgumentException("model format must be dense or tt, got '" + format + "'");
+        }
+        if (bits != 32 && bits != 8 && bits != 4 && bits != 2) {
+            throw new IllegalArgumentException("bits must be 32, 8, 4 or 2, got " + bits);
+        }
+        if (format.equals("dense") && bits != 32) {
+            throw new IllegalArgumentException("quantization applies to the tensor-train model (--model tt); dense runs at 32 bits");
+        }
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("hidden " + hidden + " is not divisible by " + heads + " heads");
+        }
+        if (format.equals("tt")) {
+            check("attention out modes", attnOutModes, hidden);
+            check("attention in modes", attnInModes, hidden);
+            check("feed-forward out modes", ffnOutModes, ffn);
+            check("feed-forward in modes", ffnInModes, hidden);
+            check("embedding column modes", embeddingColModes, hidden);
+            if (product(embeddingRowModes) < vocab) {
+                throw new IllegalArgumentException("embedding row modes " + Arrays.toString(embeddingRowModes)
+                        + " multiply to less than the vocabulary " + vocab);
+            }
+        }
+    }
+
+    private static void check(String what, int[] modes, int size) {
+        if (product(modes) != size) {
+            throw new IllegalArgumentException(what + " " + Arrays.toString(modes) + " multiply to " + product(modes) + ", not " + size);
+        }
+    }
+
+    static int product(int[] m) {
+        int p = 1;
+        for (int x : m) {
+            p *= x;
+        }
+        return p;
+    }
+
+    /**
+     * The paper's Table 1 setting for ATIS: hidden 768, 2 encoders, 12 heads, FFN 3072; TT rank 10
+     * for attention (24,32)x(32,24), feed-forward (48,64)x(32,24) and the classifier's first linear;
+     * TTM rank 30 embedding with column modes (3,4,4,4,4) and row modes (5,5,4,4,2) = 800, grown
+     * (smallest mode first) until they cover the vocabulary.
+     */
+    public static TransformerConfig atisTable1(int vocab, int intents, int slots, String format, int bits, int maxLength,
+                                               float dropout) {
+        int[] rows = {5, 5, 4, 4, 2};
+        while (product(rows) < vocab) {
+            int smallest = 0;
+            for (int i = 1; i < rows.length; i++) {
+                if (rows[i] < rows[smallest]) {
+                    smallest = i;
+                }
+            }
+            rows[smallest]++;
+        }
+        return new TransformerConfig(vocab, 768, 2, 12, 3072, maxLength, dropout, intents, slots, format, bits, 10, 30,
+                new int[] {24, 32}, new int[] {32, 24}, new int[] {48, 64}, new int[] {32, 24}, rows, new int[] {3, 4, 4, 4, 4},
+                bits != 32, bits != 32);
+    }
+}
