@@ -47,6 +47,15 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
         }
     }
 
+    /** Parameters of the same model with every layer dense and the embedding a full table (the size baseline). */
+    public long denseParameterCount() {
+        long d = hidden, f = ffn;
+        long embeddings = (long) vocab * d + (long) maxLength * d + 2 * d;
+        long block = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 4 * d;
+        long headsParams = (d * d + d) + (d * intents + intents) + (d * d + d) + (d * slots + slots);
+        return embeddings + layers * block + headsParams;
+    }
+
     static int product(int[] m) {
         int p = 1;
         for (int x : m) {

@@ -1,0 +1,51 @@
+package ttq.model.train;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.engine.quant.LearnedScaleQuantizer;
+import ttq.model.tt.TtLinear;
+import ttq.model.tt.TtmEmbedding;
+import ttq.model.tt.TtmLinear;
+
+/**
+ * Bytes a model needs when deployed: cores of weight-quantized TT/TTM layers packed at their bit
+ * width (as {@link ttq.model.quant.CompactExport} writes them), every other value as FP32.
+ */
+public final class ModelSize {
+    private ModelSize() {
+    }
+
+    public static long bytes(Module model) {
+        Set<Tensor> counted = new HashSet<>();
+        long bytes = 0;
+        for (Module m : model.namedModules().values()) {
+            LearnedScaleQuantizer q = null;
+            Iterable<Tensor> cores = null;
+            if (m instanceof TtLinear t) {
+                q = t.weightQuantizer();
+                cores = t.cores();
+            } else if (m instanceof TtmLinear t) {
+                q = t.weightQuantizer();
+                cores = t.cores();
+            } else if (m instanceof TtmEmbedding t) {
+                q = t.weightQuantizer();
+                cores = t.cores();
+            }
+            if (q != null) {
+                for (Tensor c : cores) {
+                    bytes += ((long) c.numel() * q.bits() + 7) / 8;
+                    counted.add(c);
+                }
+            }
+        }
+        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+            if (!counted.contains(e.getValue())) {
+                bytes += 4L * e.getValue().numel();
+            }
+        }
+        return bytes;
+    }
+}

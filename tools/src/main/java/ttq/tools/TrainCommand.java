@@ -1,0 +1,272 @@
+package ttq.tools;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import ttq.engine.GradMode;
+import ttq.engine.Tensor;
+import ttq.engine.optim.Adam;
+import ttq.model.data.DataFormatException;
+import ttq.model.data.IntentSlotCorpus;
+import ttq.model.data.JointBatcher;
+import ttq.model.data.Utterance;
+import ttq.model.metrics.ConllEval;
+import ttq.model.metrics.IntentSlotMetrics;
+import ttq.model.train.ModelSize;
+import ttq.model.train.TrainingCheckpoint;
+import ttq.model.transformer.JointIntentSlotModel;
+import ttq.model.transformer.TransformerConfig;
+
+/**
+ * {@code ttq train --task atis}: trains the joint intent/slot transformer of the paper's section 3.1
+ * (dense, or TT/TTM compressed at 32/8/4/2 bits) with Adam (0.9, 0.98); per-epoch dev metrics in
+ * RUN/metrics.csv, an atomic checkpoint after every epoch and the best-dev model; {@code --resume}
+ * continues a killed run from its last checkpoint to the same final result; test metrics,
+ * conlleval-format slots and intents at the end.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train the joint intent/slot transformer (dense or TT-compressed, FP32/INT8/INT4/INT2) on an ATIS-layout corpus.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--task", defaultValue = "atis", description = "Task (atis: joint intent detection and slot filling; default ${DEFAULT-VALUE}).")
+    String task;
+
+    @Option(names = "--data", defaultValue = "test-data/atis", description = "Corpus folder with train/, valid/, test/ (default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--model", defaultValue = "tt", description = "dense or tt (default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--bits", defaultValue = "32", description = "32, 8, 4 or 2: precision of the compressed layers (default ${DEFAULT-VALUE}).")
+    int bits;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}; the paper trains 40).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout probability (default ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--max-len", defaultValue = "64", description = "Longest sequence; longer utterances are truncated (default ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--out", defaultValue = "runs/atis", description = "Run folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!task.equals("atis")) {
+            throw new UsageException("--task: only 'atis' (joint intent/slot) is supported, got '" + task + "'");
+        }
+        if (epochs < 1 || batch < 1 || !(lr > 0) || maxLength < 1 || !(dropout >= 0 && dropout < 1)) {
+            throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
+        }
+        if (!Files.isDirectory(data)) {
+            throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
+        }
+        TransformerConfig config;
+        List<Utterance> train = IntentSlotCorpus.read(data.resolve("train"));
+        List<Utterance> valid = IntentSlotCorpus.read(data.resolve("valid"));
+        List<Utterance> test = IntentSlotCorpus.read(data.resolve("test"));
+        JointBatcher batcher = new JointBatcher(train, maxLength);
+        try {
+            config = TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(), batcher.slots().size(),
+                    model, bits, maxLength, dropout);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path checkpoint = out.resolve("checkpoint.safetensors"), best = out.resolve("best.safetensors");
+        if (Files.exists(checkpoint) && !resume) {
+            throw new UsageException(out + " already holds a run (checkpoint.safetensors): pass --resume to continue it or choose another --out");
+        }
+        Files.createDirectories(out);
+        JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
+        Adam opt = new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f);
+        int startEpoch = 1;
+        double bestDev = -1, trainSeconds = 0;
+        int bestEpoch = 0;
+        StringBuilder metrics = new StringBuilder("epoch,train_loss,dev_intent_acc,dev_slot_f1,dev_frame_acc\n");
+        if (resume && Files.exists(checkpoint)) {
+            Map<String, String> meta = TrainingCheckpoint.load(checkpoint, net, opt);
+            checkSameRun(meta);
+            startEpoch = Integer.parseInt(meta.get("epoch")) + 1;
+            bestDev = Double.parseDouble(meta.get("best_dev"));
+            bestEpoch = Integer.parseInt(meta.get("best_epoch"));
+            trainSeconds = Double.parseDouble(meta.get("train_seconds"));
+            metrics = new StringBuilder(meta.get("metrics_csv"));
+            System.out.printf("resuming %s after epoch %d%n", out, startEpoch - 1);
+        }
+        System.out.printf(Locale.ROOT, "train: %s %s INT%s, %d/%d/%d utterances, vocab %d, %d intents, %d slot tags, %d parameters%n",
+                task, model, bits == 32 ? "-/FP32" : String.valueOf(bits), train.size(), valid.size(), test.size(),
+                batcher.words().size(), batcher.intents().size(), batcher.slots().size(), net.parameterCount());
+        for (int epoch = startEpoch; epoch <= epochs; epoch++) {
+            long t0 = System.nanoTime();
+            net.train(true);
+            List<JointBatcher.Batch> batches = batcher.batches(train, batch, seed * 1_000_003L + epoch);
+            double lossSum = 0;
+            long tokens = 0;
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(train.size())
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
+                for (int step = 0; step < batches.size(); step++) {
+                    JointBatcher.Batch b = batches.get(step);
+                    net.reseedDropout(seed, epoch, step);
+                    opt.zeroGrad();
+                    Tensor loss = net.loss(net.forward(b.ids(), b.mask(), b.batch(), b.length()), b.intents(), b.slots());
+                    float value = loss.item();
+                    if (!Float.isFinite(value)) {
+                        throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1));
+                    }
+                    loss.backward();
+                    opt.step();
+                    lossSum += value;
+                    for (int len : b.lengths()) {
+                        tokens += len;
+                    }
+                    bar.stepBy(b.batch());
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f, %.0f tokens/s", lossSum / (step + 1), tokens / secs));
+                }
+            }
+            trainSeconds += (System.nanoTime() - t0) / 1e9;
+            IntentSlotMetrics dev = evaluate(net, batcher, valid, null);
+            double score = (dev.intentAccuracy() + dev.slotF1()) / 2;
+            metrics.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.4f,%.4f%n", epoch, lossSum / batches.size(),
+                    dev.intentAccuracy(), dev.slotF1(), dev.frameAccuracy()));
+            System.out.printf(Locale.ROOT, "epoch %d: loss %.4f | dev %s%n", epoch, lossSum / batches.size(), dev.summary());
+            if (score > bestDev) {
+                bestDev = score;
+                bestEpoch = epoch;
+                TrainingCheckpoint.save(best, net, null, meta(epoch, bestDev, bestEpoch, trainSeconds, metrics));
+            }
+            Files.writeString(out.resolve("metrics.csv"), metrics, StandardCharsets.UTF_8);
+            TrainingCheckpoint.save(checkpoint, net, opt, meta(epoch, bestDev, bestEpoch, trainSeconds, metrics));
+        }
+        TrainingCheckpoint.load(best, net, null);
+        List<ConllEval.Sentence> sentences = new ArrayList<>();
+        IntentSlotMetrics result = evaluate(net, batcher, test, sentences);
+        ConllEval.write(out.resolve("test_slots.txt"), sentences);
+        writeIntents(out.resolve("test_intents.txt"), net, batcher, test);
+        long bytes = ModelSize.bytes(net);
+        long denseBytes = 4L * config.denseParameterCount();
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("task", task);
+        results.put("model", model);
+        results.put("bits", bits);
+        results.put("intent_acc", result.intentAccuracy());
+        results.put("slot_f1", result.slotF1());
+        results.put("frame_acc", result.frameAccuracy());
+        results.put("params", net.parameterCount());
+        results.put("size_mb", bytes / 1e6);
+        results.put("compression", (double) denseBytes / bytes);
+        results.put("train_seconds", trainSeconds);
+        results.put("epochs", epochs);
+        results.put("best_epoch", bestEpoch);
+        results.put("seed", seed);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(), results);
+        System.out.printf(Locale.ROOT, "test (best dev epoch %d): %s | %.3f MB (%.1fx) | %.1f s training; wrote %s%n",
+                bestEpoch, result.summary(), bytes / 1e6, (double) denseBytes / bytes, trainSeconds, out);
+        return 0;
+    }
+
+    private Map<String, String> meta(int epoch, double bestDev, int bestEpoch, double trainSeconds, StringBuilder metrics) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("epoch", String.valueOf(epoch));
+        m.put("best_dev", String.valueOf(bestDev));
+        m.put("best_epoch", String.valueOf(bestEpoch));
+        m.put("train_seconds", String.valueOf(trainSeconds));
+        m.put("metrics_csv", metrics.toString());
+        m.put("run", runKey());
+        return m;
+    }
+
+    /** What must not change when resuming (epochs may grow). */
+    private String runKey() {
+        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d lr=%s seed=%d dropout=%s max_len=%d", task,
+                data.toAbsolutePath().normalize(), model, bits, batch, lr, seed, dropout, maxLength);
+    }
+
+    private void checkSameRun(Map<String, String> meta) {
+        if (!runKey().equals(meta.get("run"))) {
+            throw new UsageException("--resume with different settings: the checkpoint was made by [" + meta.get("run")
+                    + "], this call is [" + runKey() + "]");
+        }
+    }
+
+    /** Metrics on a split (no shuffling, eval mode); collects conlleval sentences when asked. */
+    private static IntentSlotMetrics evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split,
+                                              List<ConllEval.Sentence> sentences) {
+        net.eval();
+        List<String> predIntents = new ArrayList<>();
+        List<List<String>> predTags = new ArrayList<>();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
+                JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
+                predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
+                List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
+                predTags.addAll(tags);
+                if (sentences != null) {
+                    for (int r = 0; r < b.batch(); r++) {
+                        Utterance u = b.utterances().get(r);
+                        sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), tags.get(r)));
+                    }
+                }
+            }
+        }
+        net.train(true);
+        return IntentSlotMetrics.of(split, predIntents, predTags);
+    }
+
+    private static void writeIntents(Path file, JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split) throws IOException {
+        net.eval();
+        StringBuilder sb = new StringBuilder();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
+                List<String> pred = batcher.decodeIntents(argmax(net.forward(b.ids(), b.mask(), b.batch(), b.length()).intents()));
+                for (int r = 0; r < b.batch(); r++) {
+                    sb.append(b.utterances().get(r).intent()).append(' ').append(pred.get(r)).append('\n');
+                }
+            }
+        }
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
+    private static int[] argmax(Tensor logits) {
+        int rows = logits.dim(0), cols = logits.dim(1);
+        float[] l = logits.data();
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            int best = 0;
+            for (int j = 1; j < cols; j++) {
+                if (l[i * cols + j] > l[i * cols + best]) {
+                    best = j;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+}
