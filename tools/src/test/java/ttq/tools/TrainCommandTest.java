@@ -1,0 +1,108 @@
+package ttq.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import ttq.engine.Tensor;
+import ttq.engine.io.SafeTensors;
+import ttq.model.metrics.ConllEval;
+
+/** End-to-end training on a small slice of the bundled ATIS copy: outputs, resume bit for bit, errors. */
+class TrainCommandTest {
+    @TempDir
+    static Path corpus;
+
+    @BeforeAll
+    static void sliceAtis() throws IOException {
+        Path atis = Path.of("..", "test-data", "atis");
+        int[] sizes = {48, 16, 16};
+        String[] splits = {"train", "valid", "test"};
+        for (int s = 0; s < 3; s++) {
+            Files.createDirectories(corpus.resolve(splits[s]));
+            for (String f : List.of("seq.in", "seq.out", "label")) {
+                List<String> lines = Files.readAllLines(atis.resolve(splits[s]).resolve(f));
+                Files.write(corpus.resolve(splits[s]).resolve(f), lines.subList(0, sizes[s]));
+            }
+        }
+    }
+
+    static MainTest.Result train(Path out, String... extra) {
+        String[] base = {"train", "--data", corpus.toString(), "--out", out.toString(), "--batch", "8", "--seed", "3",
+                "--bits", "8", "--max-len", "32"};
+        String[] args = Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, args, base.length, extra.length);
+        return MainTest.run(args);
+    }
+
+    @Test
+    void writesMetricsResultsAndConllevalFiles(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        MainTest.Result r = train(out, "--epochs", "2");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size(), "header + one row per epoch");
+        JsonNode res = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        for (String key : List.of("intent_acc", "slot_f1", "frame_acc", "params", "size_mb", "compression", "train_seconds")) {
+            assertTrue(res.has(key), key);
+        }
+        assertTrue(res.get("compression").asDouble() > 20, "a TT INT8 model is far smaller than the dense one");
+        List<ConllEval.Sentence> slots = ConllEval.read(out.resolve("test_slots.txt"));
+        assertEquals(16, slots.size());
+        assertEquals(16, Files.readAllLines(out.resolve("test_intents.txt")).size());
+        assertEquals(res.get("slot_f1").asDouble(), ConllEval.evaluateSentences(slots).f1(), 1e-9, "results.json agrees with the file");
+    }
+
+    @Test
+    void resumedRunEndsBitForBitLikeAnUninterruptedOne(@TempDir Path dir) throws IOException {
+        Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
+        assertEquals(0, train(straight, "--epochs", "2").code());
+        assertEquals(0, train(resumed, "--epochs", "1").code()); // as if killed after epoch 1
+        MainTest.Result r = train(resumed, "--epochs", "2", "--resume");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Tensor> a = SafeTensors.readFloats(straight.resolve("checkpoint.safetensors"));
+        Map<String, Tensor> b = SafeTensors.readFloats(resumed.resolve("checkpoint.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertTrue(Arrays.equals(a.get(k).data(), b.get(k).data()), "tensor " + k + " differs after resume");
+        }
+        JsonNode ra = new ObjectMapper().readTree(straight.resolve("results.json").toFile());
+        JsonNode rb = new ObjectMapper().readTree(resumed.resolve("results.json").toFile());
+        for (String key : List.of("intent_acc", "slot_f1", "frame_acc", "best_epoch")) {
+            assertEquals(ra.get(key).asDouble(), rb.get(key).asDouble(), 0.0, key);
+        }
+        assertEquals(Files.readString(straight.resolve("test_slots.txt")), Files.readString(resumed.resolve("test_slots.txt")));
+    }
+
+    @Test
+    void usageAndDataErrors(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        assertEquals(0, train(out, "--epochs", "1").code());
+        MainTest.Result r = train(out, "--epochs", "1");
+        assertEquals(Main.EXIT_USAGE, r.code(), "an existing run is never overwritten without --resume");
+        r = train(out, "--epochs", "2", "--resume", "--lr", "0.5");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.err().contains("different settings"), r.err());
+        r = MainTest.run("train", "--model", "dense", "--bits", "4", "--data", corpus.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(Main.EXIT_USAGE, r.code());
+        Path bad = dir.resolve("bad");
+        for (String s : List.of("train", "valid", "test")) {
+            Files.createDirectories(bad.resolve(s));
+            Files.writeString(bad.resolve(s).resolve("seq.in"), "a b\n");
+            Files.writeString(bad.resolve(s).resolve("seq.out"), "O\n");
+            Files.writeString(bad.resolve(s).resolve("label"), "x\n");
+        }
+        r = MainTest.run("train", "--data", bad.toString(), "--out", dir.resolve("y").toString());
+        assertEquals(Main.EXIT_DATA, r.code());
+        assertTrue(r.err().contains("seq.out:1"), r.err());
+    }
+}
