@@ -206,6 +206,17 @@ public final class CpuKernels {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data();
         float[] out = new float[x.length];
+        if (s.length == 1) { // one scale for the tensor: a flat loop, split over the cores
+            float d = s[0];
+            Parallel.forRange(x.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    float u = x[i] / d;
+                    float c = u < lo ? lo : (u > hi ? hi : u);
+                    out[i] = d * (float) Math.rint(c) + 0f; // + 0f: no negative zero level
+                }
+            });
+            return Tensor.wrap(out, shape);
+        }
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
         if (!it.empty) {
             do {
@@ -214,7 +225,7 @@ public final class CpuKernels {
                     float d = s[os + j * ss];
                     float u = x[ox + j * sx] / d;
                     float c = u < lo ? lo : (u > hi ? hi : u);
-                    out[ox + j * sx] = d * (float) Math.rint(c) + 0f; // + 0f: no negative zero level
+                    out[ox + j * sx] = d * (float) Math.rint(c) + 0f;
                 }
             } while (it.next());
         }
@@ -230,27 +241,38 @@ public final class CpuKernels {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data(), gd = g.data();
         float[] dx = new float[x.length], ds = new float[x.length];
-        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
-        if (!it.empty) {
-            do {
-                int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
-                for (int j = 0; j < it.inner; j++) {
-                    int i = ox + j * sx;
-                    float d = s[os + j * ss];
-                    float u = x[i] / d;
-                    if (u < lo) {
-                        ds[i] = gd[i] * lo;
-                    } else if (u > hi) {
-                        ds[i] = gd[i] * hi;
-                    } else {
-                        float q = d * (float) Math.rint(u);
-                        dx[i] = gd[i];
-                        ds[i] = gd[i] * (q - x[i]) / d;
+        if (s.length == 1) {
+            float d = s[0];
+            Parallel.forRange(x.length, (from, to) -> quantizeBackwardRun(x, gd, d, dx, ds, lo, hi, from, to));
+        } else {
+            StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
+            if (!it.empty) {
+                do {
+                    int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
+                    for (int j = 0; j < it.inner; j++) {
+                        int i = ox + j * sx;
+                        quantizeBackwardRun(x, gd, s[os + j * ss], dx, ds, lo, hi, i, i + 1);
                     }
-                }
-            } while (it.next());
+                } while (it.next());
+            }
         }
         return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(ds, shape)};
+    }
+
+    private static void quantizeBackwardRun(float[] x, float[] gd, float d, float[] dx, float[] ds, int lo, int hi,
+                                            int from, int to) {
+        for (int i = from; i < to; i++) {
+            float u = x[i] / d;
+            if (u < lo) {
+                ds[i] = gd[i] * lo;
+            } else if (u > hi) {
+                ds[i] = gd[i] * hi;
+            } else {
+                float q = d * (float) Math.rint(u);
+                dx[i] = gd[i];
+                ds[i] = gd[i] * (q - x[i]) / d;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reductions and layout
