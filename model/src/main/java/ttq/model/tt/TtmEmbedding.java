@@ -154,12 +154,38 @@ public final class TtmEmbedding extends Module {
                         + " out of range [0, " + vocabulary + ")");
             }
         }
-        int d = spec.d, b = ids.length;
-        if (b == 0) {
+        if (ids.length == 0) {
             int[] empty = Arrays.copyOf(idsShape, idsShape.length + 1);
             empty[idsShape.length] = spec.cols;
             return Tensor.zeros(empty);
         }
+        // contract each distinct id once (a batch repeats words), then spread the rows to the tokens
+        java.util.LinkedHashMap<Integer, Integer> slot = new java.util.LinkedHashMap<>();
+        int[] inverse = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            Integer at = slot.putIfAbsent(ids[i], slot.size());
+            inverse[i] = at == null ? slot.size() - 1 : at;
+        }
+        int[] unique = new int[slot.size()];
+        slot.forEach((id, at) -> unique[at] = id);
+        int[] outShape = Arrays.copyOf(idsShape, idsShape.length + 1);
+        outShape[idsShape.length] = spec.cols;
+        Tensor rows = lookup(unique);
+        return (unique.length == ids.length && isIdentity(inverse) ? rows : Ops.indexSelect(rows, 0, inverse)).reshape(outShape);
+    }
+
+    private static boolean isIdentity(int[] p) {
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] != i) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Rows [ids.length, hidden] for distinct ids, contracting only their core slices. */
+    private Tensor lookup(int[] ids) {
+        int d = spec.d, b = ids.length;
         Tensor[] source = effectiveCores();
         Tensor[] slices = new Tensor[d];
         int[] rem = ids.clone();
@@ -183,9 +209,7 @@ public final class TtmEmbedding extends Module {
             }
             slices[k] = s.reshape(dims.stream().mapToInt(Integer::intValue).toArray());
         }
-        int[] outShape = Arrays.copyOf(idsShape, idsShape.length + 1);
-        outShape[idsShape.length] = spec.cols;
-        return plan(b).execute(slices).reshape(outShape);
+        return plan(b).execute(slices).reshape(b, spec.cols);
     }
 
     /** The dense table [vocabulary, hidden] (tests and debugging only). */
