@@ -1,6 +1,5 @@
 package ttq.engine;
 
-import java.util.Random;
 import ttq.engine.ops.Concat;
 import ttq.engine.ops.CrossEntropy;
 import ttq.engine.ops.IndexSelect;
@@ -239,7 +238,7 @@ public final class Ops {
      * The mask comes from the given generator (seed it for reproducible runs); identity when not
      * training or p = 0.
      */
-    public static Tensor dropout(Tensor x, float p, boolean training, Random random) {
+    public static Tensor dropout(Tensor x, float p, boolean training, java.util.random.RandomGenerator random) {
         if (p < 0f || p >= 1f) {
             throw new IllegalArgumentException("dropout: p must be in [0, 1), got " + p);
         }

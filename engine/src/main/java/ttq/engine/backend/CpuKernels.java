@@ -233,46 +233,61 @@ public final class CpuKernels {
     }
 
     /**
-     * Straight-through gradients of {@link #quantize} (the paper's eqs. 1 and 2): returns
-     * {dx, dScale before reduction}: dx = g inside [lo, hi] and 0 outside; dScale = g * ((Q - x)/s
-     * inside, lo below, hi above).
+     * Straight-through gradients of {@link #quantize} (the paper's eqs. 1 and 2): returns {dx, dScale}
+     * with dScale already summed to the scale's shape: dx = g inside [lo, hi] and 0 outside;
+     * dScale = sum of g * ((Q - x)/s inside, lo below, hi above).
      */
     public static Tensor[] quantizeBackward(Tensor a, Tensor scale, Tensor g, int lo, int hi) {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data(), gd = g.data();
-        float[] dx = new float[x.length], ds = new float[x.length];
+        float[] dx = new float[x.length];
         if (s.length == 1) {
+            // fixed chunks summed in order: the same result whatever thread ran which chunk
             float d = s[0];
-            Parallel.forRange(x.length, (from, to) -> quantizeBackwardRun(x, gd, d, dx, ds, lo, hi, from, to));
-        } else {
-            StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
-            if (!it.empty) {
-                do {
-                    int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
-                    for (int j = 0; j < it.inner; j++) {
-                        int i = ox + j * sx;
-                        quantizeBackwardRun(x, gd, s[os + j * ss], dx, ds, lo, hi, i, i + 1);
-                    }
-                } while (it.next());
+            int chunks = Math.max(1, Math.min(64, x.length / 4096));
+            double[] partial = new double[chunks];
+            Parallel.forRows(chunks, x.length / chunks, (c0, c1) -> {
+                for (int c = c0; c < c1; c++) {
+                    partial[c] = quantizeBackwardRun(x, gd, d, dx, lo, hi, (int) ((long) x.length * c / chunks),
+                            (int) ((long) x.length * (c + 1) / chunks));
+                }
+            });
+            double total = 0;
+            for (double p : partial) {
+                total += p;
             }
+            return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(new float[] {(float) total}, scale.shape())};
         }
-        return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(ds, shape)};
+        float[] ds = new float[x.length];
+        StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
+        if (!it.empty) {
+            do {
+                int ox = it.offset[0], sx = it.innerStride[0], os = it.offset[1], ss = it.innerStride[1];
+                for (int j = 0; j < it.inner; j++) {
+                    int i = ox + j * sx;
+                    ds[i] = (float) quantizeBackwardRun(x, gd, s[os + j * ss], dx, lo, hi, i, i + 1);
+                }
+            } while (it.next());
+        }
+        return new Tensor[] {Tensor.wrap(dx, shape), sumTo(Tensor.wrap(ds, shape), scale.shape())};
     }
 
-    private static void quantizeBackwardRun(float[] x, float[] gd, float d, float[] dx, float[] ds, int lo, int hi,
-                                            int from, int to) {
+    /** dx over [from, to) and the sum of the scale's gradient terms there. */
+    private static double quantizeBackwardRun(float[] x, float[] gd, float d, float[] dx, int lo, int hi, int from, int to) {
+        double sum = 0;
         for (int i = from; i < to; i++) {
             float u = x[i] / d;
             if (u < lo) {
-                ds[i] = gd[i] * lo;
+                sum += gd[i] * lo;
             } else if (u > hi) {
-                ds[i] = gd[i] * hi;
+                sum += gd[i] * hi;
             } else {
                 float q = d * (float) Math.rint(u);
                 dx[i] = gd[i];
-                ds[i] = gd[i] * (q - x[i]) / d;
+                sum += gd[i] * (q - x[i]) / d;
             }
         }
+        return sum;
     }
 
     // ---------------------------------------------------------------- reductions and layout

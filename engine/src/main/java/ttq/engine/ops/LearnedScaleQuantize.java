@@ -48,7 +48,7 @@ public final class LearnedScaleQuantize extends Function {
     protected Tensor[] backward(Tensor g) {
         Tensor x = saved(0), scale = saved(1);
         Tensor[] d = CpuKernels.quantizeBackward(x, scale, g, lo, hi);
-        Tensor ds = needsGrad(1) ? d[1].sumTo(scale.shape()) : null;
+        Tensor ds = needsGrad(1) ? d[1] : null;
         if (ds != null && gradScale != 1f) {
             ds = ds.mul(gradScale);
         }
