@@ -84,6 +84,19 @@ class TrainCommandTest {
     }
 
     @Test
+    void reproduceWritesTableCsvAndPlot(@TempDir Path dir) throws IOException {
+        MainTest.Result r = MainTest.run("reproduce", "atis-table2", "--epochs", "1", "--data", corpus.toString(), "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> csv = Files.readAllLines(dir.resolve("atis-table2.csv"));
+        assertEquals(6, csv.size(), "header + five Table 2 rows");
+        assertTrue(csv.get(1).startsWith("full-size FP32,95.20,"), csv.get(1));
+        assertTrue(Files.readString(dir.resolve("atis-table2.md")).contains("| TT INT2 | 93.60 |"));
+        byte[] png = Files.readAllBytes(dir.resolve("atis-table2.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG image");
+        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "glue-table4").code());
+    }
+
+    @Test
     void usageAndDataErrors(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         assertEquals(0, train(out, "--epochs", "1").code());

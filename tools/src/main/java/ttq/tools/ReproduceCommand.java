@@ -1,0 +1,152 @@
+package ttq.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.labels.XYItemLabelGenerator;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import ttq.tools.bench.BenchTable;
+
+/**
+ * {@code ttq reproduce atis-table2}: trains the five rows of the paper's Table 2 (full-size FP32,
+ * TT FP32, TT INT8, TT INT4, TT INT2) and writes atis-table2.md/.csv with the paper's numbers beside
+ * ours, and atis-table2.png: model size (log scale) against intent accuracy and slot F1.
+ */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = "Reproduce a paper table: atis-table2 (five ATIS trainings, table and plot).")
+public final class ReproduceCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Which table: atis-table2.")
+    String table;
+
+    @Option(names = "--epochs", defaultValue = "40", description = "Epochs per row (default ${DEFAULT-VALUE}, as the paper).")
+    int epochs;
+
+    @Option(names = "--data", defaultValue = "test-data/atis", description = "Corpus folder (default ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "results", description = "Folder for the table, plot and the runs (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of every run (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resume", description = "Continue unfinished rows and keep finished ones.")
+    boolean resume;
+
+    /** A row of Table 2: our configuration and the paper's intent accuracy, slot F1 and size. */
+    private record Row(String name, String model, int bits, double paperIntent, double paperSlot, double paperMb) {
+    }
+
+    private static final List<Row> ROWS = List.of(
+            new Row("full-size FP32", "dense", 32, 95.2, 97.0, 63),
+            new Row("TT FP32", "tt", 32, 96.0, 96.2, 3.3),
+            new Row("TT INT8", "tt", 8, 95.5, 96.1, 1.4),
+            new Row("TT INT4", "tt", 4, 94.3, 96.2, 1.1),
+            new Row("TT INT2", "tt", 2, 93.6, 95.0, 1.0));
+
+    @Override
+    public Integer call() throws Exception {
+        if (!table.equals("atis-table2")) {
+            throw new UsageException("unknown table '" + table + "' (available: atis-table2)");
+        }
+        if (epochs < 1) {
+            throw new UsageException("--epochs must be >= 1");
+        }
+        Path runs = out.resolve("atis-table2-runs");
+        BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed + ")",
+                List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq frame",
+                        "paper MB", "ttq MB", "ttq compression", "train s"));
+        t.context("data", data.toString());
+        t.context("runs", runs.toString() + " (each a `ttq train` run folder)");
+        // no auto-sort: item i stays row i, so labels match points
+        XYSeries intent = new XYSeries("ttq intent accuracy", false), slot = new XYSeries("ttq slot F1", false);
+        XYSeries paperIntent = new XYSeries("paper intent accuracy", false), paperSlot = new XYSeries("paper slot F1", false);
+        List<String> labels = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (Row row : ROWS) {
+            Path run = runs.resolve(row.name().replace(' ', '-').toLowerCase(Locale.ROOT));
+            if (!(resume && Files.exists(run.resolve("results.json")))) {
+                List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--out", run.toString(),
+                        "--model", row.model(), "--bits", String.valueOf(row.bits()), "--epochs", String.valueOf(epochs),
+                        "--seed", String.valueOf(seed)));
+                if (resume && Files.exists(run.resolve("checkpoint.safetensors"))) {
+                    args.add("--resume");
+                }
+                System.out.println("== " + row.name());
+                int code = Main.run(args.toArray(new String[0]));
+                if (code != 0) {
+                    return code;
+                }
+            }
+            JsonNode r = json.readTree(run.resolve("results.json").toFile());
+            double mb = r.get("size_mb").asDouble();
+            t.row(row.name(), f(row.paperIntent()), f(r.get("intent_acc").asDouble()), f(row.paperSlot()),
+                    f(r.get("slot_f1").asDouble()), f(r.get("frame_acc").asDouble()), f(row.paperMb()), String.format(Locale.ROOT, "%.3f", mb),
+                    String.format(Locale.ROOT, "%.1fx", r.get("compression").asDouble()), String.format(Locale.ROOT, "%.0f", r.get("train_seconds").asDouble()));
+            intent.add(mb, r.get("intent_acc").asDouble());
+            slot.add(mb, r.get("slot_f1").asDouble());
+            paperIntent.add(row.paperMb(), row.paperIntent());
+            paperSlot.add(row.paperMb(), row.paperSlot());
+            labels.add(row.name());
+        }
+        Files.createDirectories(out);
+        t.write(out, "atis-table2");
+        plot(out.resolve("atis-table2.png").toFile(), List.of(intent, slot, paperIntent, paperSlot), labels);
+        System.out.print(t.format());
+        System.out.println("wrote " + out.resolve("atis-table2.{md,csv,json,png}"));
+        return 0;
+    }
+
+    private static void plot(File file, List<XYSeries> series, List<String> labels) throws java.io.IOException {
+        System.setProperty("java.awt.headless", "true"); // rendered to a file; also when called in-process
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (XYSeries s : series) {
+            data.addSeries(s);
+        }
+        LogAxis x = new LogAxis("model size (MB, log scale)");
+        x.setSmallestValue(0.1);
+        x.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
+        NumberAxis y = new NumberAxis("test score (%)");
+        y.setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        renderer.setSeriesPaint(0, new Color(0x1f77b4));
+        renderer.setSeriesPaint(1, new Color(0xd62728));
+        renderer.setSeriesPaint(2, new Color(0x9ecae1));
+        renderer.setSeriesPaint(3, new Color(0xfcaeae));
+        renderer.setDefaultStroke(new BasicStroke(1.5f));
+        XYItemLabelGenerator names = (dataset, s, item) -> s == 0 ? labels.get(item) : null;
+        renderer.setDefaultItemLabelGenerator(names);
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font("SansSerif", Font.PLAIN, 10));
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart("ATIS: size vs accuracy (Table 2 rows)", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        ChartUtils.saveChartAsPNG(file, chart, 900, 560);
+    }
+
+    private static String f(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}
