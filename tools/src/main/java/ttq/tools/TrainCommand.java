@@ -2,7 +2,6 @@ package ttq.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,7 +151,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             trainSeconds += (System.nanoTime() - t0) / 1e9;
-            IntentSlotMetrics dev = evaluate(net, batcher, valid, null);
+            IntentSlotMetrics dev = evaluate(net, batcher, valid, null, null);
             double score = (dev.intentAccuracy() + dev.slotF1()) / 2;
             metrics.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.4f,%.4f%n", epoch, lossSum / batches.size(),
                     dev.intentAccuracy(), dev.slotF1(), dev.frameAccuracy()));
@@ -167,9 +166,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainingCheckpoint.load(best, net, null);
         List<ConllEval.Sentence> sentences = new ArrayList<>();
-        IntentSlotMetrics result = evaluate(net, batcher, test, sentences);
+        List<String> intents = new ArrayList<>();
+        IntentSlotMetrics result = evaluate(net, batcher, test, sentences, intents);
         ConllEval.write(out.resolve("test_slots.txt"), sentences);
-        writeIntents(out.resolve("test_intents.txt"), net, batcher, test);
+        StringBuilder intentLines = new StringBuilder();
+        for (int i = 0; i < test.size(); i++) {
+            intentLines.append(test.get(i).intent()).append(' ').append(intents.get(i)).append('\n');
+        }
+        Files.writeString(out.resolve("test_intents.txt"), intentLines, StandardCharsets.UTF_8);
         long bytes = ModelSize.bytes(net);
         long denseBytes = 4L * config.denseParameterCount();
         Map<String, Object> results = new LinkedHashMap<>();
@@ -216,9 +220,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    /** Metrics on a split (no shuffling, eval mode); collects conlleval sentences when asked. */
+    /**
+     * Metrics on a split (no shuffling, eval mode); collects conlleval sentences and the predicted
+     * intents (in split order) when asked.
+     */
     private static IntentSlotMetrics evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split,
-                                              List<ConllEval.Sentence> sentences) {
+                                              List<ConllEval.Sentence> sentences, List<String> intentsOut) {
         net.eval();
         List<String> predIntents = new ArrayList<>();
         List<List<String>> predTags = new ArrayList<>();
@@ -237,21 +244,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         net.train(true);
-        return IntentSlotMetrics.of(split, predIntents, predTags);
-    }
-
-    private static void writeIntents(Path file, JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split) throws IOException {
-        net.eval();
-        StringBuilder sb = new StringBuilder();
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
-                List<String> pred = batcher.decodeIntents(argmax(net.forward(b.ids(), b.mask(), b.batch(), b.length()).intents()));
-                for (int r = 0; r < b.batch(); r++) {
-                    sb.append(b.utterances().get(r).intent()).append(' ').append(pred.get(r)).append('\n');
-                }
-            }
+        if (intentsOut != null) {
+            intentsOut.addAll(predIntents);
         }
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        return IntentSlotMetrics.of(split, predIntents, predTags);
     }
 
     private static int[] argmax(Tensor logits) {

@@ -1,9 +1,6 @@
 package ttq.tools.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -11,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import ttq.kernels.Blas;
@@ -126,23 +122,9 @@ public final class Int8BenchCommand implements Callable<Integer> {
 
     private Map<String, JsonNode> runPeer() throws Exception {
         Map<String, JsonNode> rows = new HashMap<>();
-        if ("none".equals(peer) || !Files.isRegularFile(Path.of(peer)) || !Files.isExecutable(Path.of(python))) {
-            return rows;
-        }
-        Process proc = new ProcessBuilder(python, peer, String.valueOf(Runtime.getRuntime().availableProcessors())).start();
-        String stdout = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(10, TimeUnit.MINUTES) || proc.exitValue() != 0) {
-            System.err.println("INT8 peer failed: " + stderr.lines().reduce((x, y) -> y).orElse("exit " + proc.exitValue()));
-            return rows;
-        }
-        ObjectMapper json = new ObjectMapper();
-        for (String line : stdout.split("\n")) {
-            if (line.startsWith("{")) {
-                JsonNode n = json.readTree(line);
-                JsonNode s = n.get("shape");
-                rows.put(s.get(0).asInt() + "," + s.get(1).asInt() + "," + s.get(2).asInt(), n);
-            }
+        for (JsonNode n : PeerScript.run(python, Path.of(peer), PeerScript.threads())) {
+            JsonNode s = n.get("shape");
+            rows.put(s.get(0).asInt() + "," + s.get(1).asInt() + "," + s.get(2).asInt(), n);
         }
         return rows;
     }

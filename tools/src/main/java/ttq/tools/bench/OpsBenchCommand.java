@@ -1,17 +1,14 @@
 package ttq.tools.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import picocli.CommandLine.Command;
@@ -140,17 +137,8 @@ public final class OpsBenchCommand implements Callable<Integer> {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
         }
         try {
-            Process p = new ProcessBuilder(python, script.toString(), String.valueOf(Runtime.getRuntime().availableProcessors()))
-                    .redirectErrorStream(false).start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                String why = stderr.lines().reduce((a, b) -> b).orElse("exit " + p.exitValue());
-                System.err.println("torch peer unavailable: " + why);
-                return null;
-            }
-            String last = stdout.lines().reduce((a, b) -> b).orElse("{}");
-            return new ObjectMapper().readTree(last);
+            List<JsonNode> rows = PeerScript.run(python, script, PeerScript.threads());
+            return rows.isEmpty() ? null : rows.get(rows.size() - 1);
         } finally {
             Files.deleteIfExists(script);
         }

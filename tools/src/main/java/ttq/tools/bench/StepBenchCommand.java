@@ -2,8 +2,6 @@ package ttq.tools.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import ttq.engine.GradMode;
@@ -118,21 +115,8 @@ public final class StepBenchCommand implements Callable<Integer> {
 
     private Map<String, JsonNode> runPeer() throws Exception {
         Map<String, JsonNode> rows = new HashMap<>();
-        if ("none".equals(peer) || !Files.isRegularFile(Path.of(peer)) || !Files.isExecutable(Path.of(python))) {
-            return rows;
-        }
-        Process proc = new ProcessBuilder(python, peer, String.valueOf(Runtime.getRuntime().availableProcessors())).start();
-        String stdout = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String stderr = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(20, TimeUnit.MINUTES) || proc.exitValue() != 0) {
-            System.err.println("ATIS peer failed: " + stderr.lines().reduce((x, y) -> y).orElse("exit " + proc.exitValue()));
-            return rows;
-        }
-        for (String line : stdout.split("\n")) {
-            if (line.startsWith("{")) {
-                JsonNode n = new ObjectMapper().readTree(line);
-                rows.put(n.get("model").asText(), n);
-            }
+        for (JsonNode n : PeerScript.run(python, Path.of(peer), PeerScript.threads())) {
+            rows.put(n.get("model").asText(), n);
         }
         return rows;
     }
