@@ -13,6 +13,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import ttq.engine.io.SafeTensors;
+import ttq.model.quant.CompactExport;
 import ttq.model.size.LayerCost;
 import ttq.model.size.LayerSpec;
 import ttq.model.size.ModelSpec;
@@ -20,6 +22,9 @@ import ttq.model.size.ModelSpecJson;
 import ttq.model.size.Precision;
 import ttq.model.size.SizePresets;
 import ttq.model.size.SizeReport;
+import ttq.model.transformer.JointIntentSlotModel;
+import ttq.model.transformer.TransformerConfig;
+import ttq.model.transformer.TransformerConfigJson;
 import ttq.tools.bench.BenchTable;
 
 /**
@@ -34,9 +39,13 @@ import ttq.tools.bench.BenchTable;
 public final class SizeCommand implements Callable<Integer> {
     static final double MB = 1e6;
 
-    @Option(names = "--preset", required = true, paramLabel = "PRESET|FILE",
+    @Option(names = "--preset", paramLabel = "PRESET|FILE",
             description = "atis-table1, bert-base-table3, or a JSON model file (see test-data/size/).")
     String preset;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "Instead of --preset: the model of a training checkpoint or compact file (its own vocabulary, labels, bits).")
+    Path checkpoint;
 
     @Option(names = "--tokens", description = "Rows of the forward pass the FLOPs are counted for (default: the model's; "
             + "atis-table1 768, bert-base-table3 128).")
@@ -59,13 +68,25 @@ public final class SizeCommand implements Callable<Integer> {
         if (rank != null && rank < 1) {
             throw new UsageException("--rank must be >= 1, got " + rank);
         }
-        if (rank != null && !preset.equals(SizePresets.BERT)) {
+        if (rank != null && preset != null && !preset.equals(SizePresets.BERT)) {
             throw new UsageException("--rank applies to " + SizePresets.BERT + " only (" + SizePresets.ATIS
                     + " has Table 1's ranks; a model file gives its own)");
         }
+        if ((preset == null) == (checkpoint == null)) {
+            throw new UsageException("give one of --preset and --checkpoint");
+        }
         int bertRank = rank == null ? SizePresets.BERT_DEFAULT_RANK : rank;
         ModelSpec spec;
-        if (SizePresets.isPreset(preset)) {
+        if (checkpoint != null) {
+            if (rank != null) {
+                throw new UsageException("--rank applies to " + SizePresets.BERT + " only");
+            }
+            if (!Files.isRegularFile(checkpoint)) {
+                throw new UsageException("--checkpoint " + checkpoint + ": no such file");
+            }
+            TransformerConfig c = TransformerConfigJson.read(SafeTensors.read(checkpoint).metadata().get("config"), checkpoint.toString());
+            spec = c.sizeSpec(checkpoint.getFileName() + " (" + c.format() + (c.bits() == 32 ? " FP32" : " INT" + c.bits()) + ")", 32 * 24);
+        } else if (SizePresets.isPreset(preset)) {
             try {
                 spec = SizePresets.get(preset, bertRank);
             } catch (IllegalArgumentException e) {
@@ -78,7 +99,7 @@ public final class SizeCommand implements Callable<Integer> {
                     + "; or the path of a JSON model file)");
         }
         SizeReport report = SizeReport.of(spec, tokens != null ? tokens : spec.tokens());
-        PaperSizeReference paper = PaperSizeReference.forPreset(preset, bertRank);
+        PaperSizeReference paper = preset == null ? null : PaperSizeReference.forPreset(preset, bertRank);
         if (json) {
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson(report, paper)));
         } else {
@@ -89,6 +110,13 @@ public final class SizeCommand implements Callable<Integer> {
             System.out.println();
             BenchTable comparison = comparison(report, paper);
             System.out.print(comparison.format());
+            if (checkpoint != null) {
+                TransformerConfig c = TransformerConfigJson.read(SafeTensors.read(checkpoint).metadata().get("config"), checkpoint.toString());
+                Precision own = ExportCommand.precision(c.bits());
+                long file = CompactExport.fileBytes(new JointIntentSlotModel(c, 0), ExportCommand.metadata(c, checkpoint));
+                System.out.printf(Locale.ROOT, "%nthis model at its precision (%s): %d bytes of tensors; its ttq export file: %d bytes "
+                        + "(with the safetensors header: tensor names, shapes, configuration)%n", own.key(), report.bytes(own), file);
+            }
         }
         if (out != null) {
             BenchTable table = layerTable(report);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,19 +15,23 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import ttq.engine.GradMode;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
+import ttq.engine.optim.ConstantLr;
+import ttq.engine.optim.LrSchedule;
+import ttq.engine.optim.WarmupLinearDecay;
 import ttq.model.data.DataFormatException;
 import ttq.model.data.IntentSlotCorpus;
 import ttq.model.data.JointBatcher;
 import ttq.model.data.Utterance;
-import ttq.model.metrics.ConllEval;
+import ttq.model.data.VocabularyJson;
 import ttq.model.metrics.IntentSlotMetrics;
 import ttq.model.train.ModelSize;
+import ttq.model.train.JointEvaluator;
 import ttq.model.train.TrainingCheckpoint;
 import ttq.model.transformer.JointIntentSlotModel;
 import ttq.model.transformer.TransformerConfig;
+import ttq.model.transformer.TransformerConfigJson;
 
 /**
  * {@code ttq train --task atis}: trains the joint intent/slot transformer of the paper's section 3.1
@@ -61,6 +64,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
+    @Option(names = "--schedule", defaultValue = "linear", description = "Learning rate over the run: constant, or linear (warm-up "
+            + "then linear decay to 0 at the last step; default ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Warm-up epochs of the linear schedule (may be fractional; default ${DEFAULT-VALUE}).")
+    double warmup;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -73,6 +83,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "runs/atis", description = "Run folder (default ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--stop-after-epoch", paramLabel = "N", description = "Stop after checkpointing epoch N, as if the run were "
+            + "killed there (split a long run over sessions; continue with --resume).")
+    Integer stopAfter;
+
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
     boolean resume;
 
@@ -83,6 +97,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (epochs < 1 || batch < 1 || !(lr > 0) || maxLength < 1 || !(dropout >= 0 && dropout < 1)) {
             throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
+        }
+        if (stopAfter != null && stopAfter < 1) {
+            throw new UsageException("--stop-after-epoch must be >= 1, got " + stopAfter);
+        }
+        if (!schedule.equals("constant") && !schedule.equals("linear")) {
+            throw new UsageException("--schedule must be constant or linear, got '" + schedule + "'");
+        }
+        if (!(warmup >= 0) || warmup > epochs) {
+            throw new UsageException("--warmup must be in [0, --epochs], got " + warmup);
         }
         if (!Files.isDirectory(data)) {
             throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
@@ -105,6 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
         Adam opt = new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f);
+        int stepsPerEpoch = (train.size() + batch - 1) / batch;
+        LrSchedule lrSchedule = schedule.equals("linear")
+                ? new WarmupLinearDecay(lr, (int) Math.round(warmup * stepsPerEpoch), epochs * stepsPerEpoch) : new ConstantLr(lr);
         int startEpoch = 1;
         double bestDev = -1, trainSeconds = 0;
         int bestEpoch = 0;
@@ -140,6 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
                         throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1));
                     }
                     loss.backward();
+                    lrSchedule.applyTo(opt);
                     opt.step();
                     lossSum += value;
                     for (int len : b.lengths()) {
@@ -151,7 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             trainSeconds += (System.nanoTime() - t0) / 1e9;
-            IntentSlotMetrics dev = evaluate(net, batcher, valid, null, null);
+            IntentSlotMetrics dev = JointEvaluator.evaluate(net, batcher, valid).metrics();
             double score = (dev.intentAccuracy() + dev.slotF1()) / 2;
             metrics.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.4f,%.4f%n", epoch, lossSum / batches.size(),
                     dev.intentAccuracy(), dev.slotF1(), dev.frameAccuracy()));
@@ -159,21 +186,19 @@ public final class TrainCommand implements Callable<Integer> {
             if (score > bestDev) {
                 bestDev = score;
                 bestEpoch = epoch;
-                TrainingCheckpoint.save(best, net, null, meta(epoch, bestDev, bestEpoch, trainSeconds, metrics));
+                TrainingCheckpoint.save(best, net, null, meta(config, batcher, epoch, bestDev, bestEpoch, trainSeconds, metrics));
             }
             Files.writeString(out.resolve("metrics.csv"), metrics, StandardCharsets.UTF_8);
-            TrainingCheckpoint.save(checkpoint, net, opt, meta(epoch, bestDev, bestEpoch, trainSeconds, metrics));
+            TrainingCheckpoint.save(checkpoint, net, opt, meta(config, batcher, epoch, bestDev, bestEpoch, trainSeconds, metrics));
+            if (stopAfter != null && epoch == stopAfter && epoch < epochs) {
+                System.out.printf("stopped after epoch %d (--stop-after-epoch); continue with --resume%n", epoch);
+                return 0;
+            }
         }
         TrainingCheckpoint.load(best, net, null);
-        List<ConllEval.Sentence> sentences = new ArrayList<>();
-        List<String> intents = new ArrayList<>();
-        IntentSlotMetrics result = evaluate(net, batcher, test, sentences, intents);
-        ConllEval.write(out.resolve("test_slots.txt"), sentences);
-        StringBuilder intentLines = new StringBuilder();
-        for (int i = 0; i < test.size(); i++) {
-            intentLines.append(test.get(i).intent()).append(' ').append(intents.get(i)).append('\n');
-        }
-        Files.writeString(out.resolve("test_intents.txt"), intentLines, StandardCharsets.UTF_8);
+        JointEvaluator.Result evaluated = JointEvaluator.evaluate(net, batcher, test);
+        IntentSlotMetrics result = evaluated.metrics();
+        PredictionFiles.write(out, "test", test, evaluated);
         long bytes = ModelSize.bytes(net);
         long denseBytes = 4L * config.denseParameterCount();
         Map<String, Object> results = new LinkedHashMap<>();
@@ -196,7 +221,7 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> meta(int epoch, double bestDev, int bestEpoch, double trainSeconds, StringBuilder metrics) {
+    private Map<String, String> meta(TransformerConfig config, JointBatcher batcher, int epoch, double bestDev, int bestEpoch, double trainSeconds, StringBuilder metrics) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("epoch", String.valueOf(epoch));
         m.put("best_dev", String.valueOf(bestDev));
@@ -204,13 +229,17 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("train_seconds", String.valueOf(trainSeconds));
         m.put("metrics_csv", metrics.toString());
         m.put("run", runKey());
+        m.put("config", TransformerConfigJson.write(config));
+        m.put("vocab", VocabularyJson.write(batcher));
         return m;
     }
 
-    /** What must not change when resuming (epochs may grow). */
+    /** What must not change when resuming (epochs may grow under a constant rate; the linear schedule fixes them). */
     private String runKey() {
-        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d lr=%s seed=%d dropout=%s max_len=%d", task,
-                data.toAbsolutePath().normalize(), model, bits, batch, lr, seed, dropout, maxLength);
+        String lrPart = schedule.equals("linear") ? String.format(Locale.ROOT, "lr=%s schedule=linear warmup=%s epochs=%d", lr, warmup, epochs)
+                : String.format(Locale.ROOT, "lr=%s", lr);
+        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d", task,
+                data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength);
     }
 
     private void checkSameRun(Map<String, String> meta) {
@@ -218,51 +247,5 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("--resume with different settings: the checkpoint was made by [" + meta.get("run")
                     + "], this call is [" + runKey() + "]");
         }
-    }
-
-    /**
-     * Metrics on a split (no shuffling, eval mode); collects conlleval sentences and the predicted
-     * intents (in split order) when asked.
-     */
-    private static IntentSlotMetrics evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split,
-                                              List<ConllEval.Sentence> sentences, List<String> intentsOut) {
-        net.eval();
-        List<String> predIntents = new ArrayList<>();
-        List<List<String>> predTags = new ArrayList<>();
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
-                JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
-                predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
-                List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
-                predTags.addAll(tags);
-                if (sentences != null) {
-                    for (int r = 0; r < b.batch(); r++) {
-                        Utterance u = b.utterances().get(r);
-                        sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), tags.get(r)));
-                    }
-                }
-            }
-        }
-        net.train(true);
-        if (intentsOut != null) {
-            intentsOut.addAll(predIntents);
-        }
-        return IntentSlotMetrics.of(split, predIntents, predTags);
-    }
-
-    private static int[] argmax(Tensor logits) {
-        int rows = logits.dim(0), cols = logits.dim(1);
-        float[] l = logits.data();
-        int[] out = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            int best = 0;
-            for (int j = 1; j < cols; j++) {
-                if (l[i * cols + j] > l[i * cols + best]) {
-                    best = j;
-                }
-            }
-            out[i] = best;
-        }
-        return out;
     }
 }

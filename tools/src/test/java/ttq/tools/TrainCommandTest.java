@@ -25,6 +25,11 @@ class TrainCommandTest {
 
     @BeforeAll
     static void sliceAtis() throws IOException {
+        sliceAtisInto(corpus);
+    }
+
+    /** The first 48 / 16 / 16 utterances of the bundled ATIS train / valid / test splits, in ATIS layout under {@code corpus}. */
+    static void sliceAtisInto(Path corpus) throws IOException {
         Path atis = Path.of("..", "test-data", "atis");
         int[] sizes = {48, 16, 16};
         String[] splits = {"train", "valid", "test"};
@@ -38,11 +43,20 @@ class TrainCommandTest {
     }
 
     static MainTest.Result train(Path out, String... extra) {
-        String[] base = {"train", "--data", corpus.toString(), "--out", out.toString(), "--batch", "8", "--seed", "3",
-                "--bits", "8", "--max-len", "32"};
-        String[] args = Arrays.copyOf(base, base.length + extra.length);
-        System.arraycopy(extra, 0, args, base.length, extra.length);
-        return MainTest.run(args);
+        return trainOn(corpus, out, extra);
+    }
+
+    /** ttq train on {@code corpus}: batch 8, seed 3, INT8, max length 32, plus {@code extra} (later options win). */
+    static MainTest.Result trainOn(Path corpus, Path out, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", corpus.toString(), "--out", out.toString()));
+        String[][] defaults = {{"--batch", "8"}, {"--seed", "3"}, {"--bits", "8"}, {"--max-len", "32"}};
+        for (String[] d : defaults) {
+            if (!Arrays.asList(extra).contains(d[0])) {
+                args.addAll(List.of(d));
+            }
+        }
+        args.addAll(List.of(extra));
+        return MainTest.run(args.toArray(new String[0]));
     }
 
     @Test
@@ -66,7 +80,8 @@ class TrainCommandTest {
     void resumedRunEndsBitForBitLikeAnUninterruptedOne(@TempDir Path dir) throws IOException {
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
         assertEquals(0, train(straight, "--epochs", "2").code());
-        assertEquals(0, train(resumed, "--epochs", "1").code()); // as if killed after epoch 1
+        assertEquals(0, train(resumed, "--epochs", "2", "--stop-after-epoch", "1").code()); // as if killed after epoch 1
+        assertTrue(Files.exists(resumed.resolve("checkpoint.safetensors")) && !Files.exists(resumed.resolve("results.json")));
         MainTest.Result r = train(resumed, "--epochs", "2", "--resume");
         assertEquals(0, r.code(), r.err());
         Map<String, Tensor> a = SafeTensors.readFloats(straight.resolve("checkpoint.safetensors"));
@@ -81,6 +96,20 @@ class TrainCommandTest {
             assertEquals(ra.get(key).asDouble(), rb.get(key).asDouble(), 0.0, key);
         }
         assertEquals(Files.readString(straight.resolve("test_slots.txt")), Files.readString(resumed.resolve("test_slots.txt")));
+    }
+
+    @Test
+    void constantRateRunsMayGrowTheirEpochsOnResume(@TempDir Path dir) throws IOException {
+        Path straight = dir.resolve("straight"), grown = dir.resolve("grown");
+        assertEquals(0, train(straight, "--epochs", "2", "--schedule", "constant").code());
+        assertEquals(0, train(grown, "--epochs", "1", "--schedule", "constant").code());
+        assertEquals(0, train(grown, "--epochs", "2", "--schedule", "constant", "--resume").code());
+        assertEquals(Files.readString(straight.resolve("test_slots.txt")), Files.readString(grown.resolve("test_slots.txt")));
+        MainTest.Result r = train(dir.resolve("linear"), "--epochs", "1");
+        assertEquals(0, r.code(), r.err());
+        r = train(dir.resolve("linear"), "--epochs", "2", "--resume");
+        assertEquals(Main.EXIT_USAGE, r.code(), "the linear schedule depends on --epochs");
+        assertTrue(r.err().contains("different settings"), r.err());
     }
 
     @Test

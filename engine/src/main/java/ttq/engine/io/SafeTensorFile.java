@@ -43,6 +43,15 @@ public final class SafeTensorFile {
         return Collections.unmodifiableList(new ArrayList<>(entries.values()));
     }
 
+    /** Bytes of tensor data (the file less its length prefix and header). */
+    public long dataBytes() {
+        long n = 0;
+        for (SafeTensorEntry e : entries.values()) {
+            n += (long) e.numel() * e.dtype().byteSize();
+        }
+        return n;
+    }
+
     /** Tensor names in file order. */
     public Set<String> names() {
         return entries.keySet();

@@ -127,6 +127,11 @@ public final class SafeTensorsWriter {
         }
     }
 
+    /** The exact size of the file {@link #write} would produce: 8-byte length, padded header, data. */
+    public long fileBytes() throws IOException {
+        return 8L + header().length + tensors.values().stream().mapToLong(Pending::byteLength).sum();
+    }
+
     /** Writes all tensors to file, replacing it atomically (temp file, fsync, rename). */
     public void write(Path file) throws IOException {
         byte[] header = header();

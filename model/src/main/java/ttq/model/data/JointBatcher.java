@@ -50,6 +50,34 @@ public final class JointBatcher {
         this.slots = new Vocabulary(List.of(), tg, null);
     }
 
+    private JointBatcher(Vocabulary words, Vocabulary intents, Vocabulary slots, int maxLength) {
+        this.words = words;
+        this.intents = intents;
+        this.slots = slots;
+        this.maxLength = maxLength;
+    }
+
+    /**
+     * A batcher with saved vocabularies (as {@link Vocabulary#names()} lists them; words start with
+     * {@code <pad>}, {@code <unk>}), e.g. those of an exported model; the same ids as the batcher
+     * built from the training split they came from.
+     */
+    public static JointBatcher of(List<String> words, List<String> intents, List<String> slots, int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be at least 1, got " + maxLength);
+        }
+        if (words.size() < 2 || !words.get(PAD_ID).equals(PAD) || !words.get(UNK_ID).equals(UNK)) {
+            throw new IllegalArgumentException("a word vocabulary starts with " + PAD + ", " + UNK);
+        }
+        for (List<String> l : List.of(words, intents, slots)) {
+            if (new java.util.HashSet<>(l).size() != l.size()) {
+                throw new IllegalArgumentException("a vocabulary lists an entry twice");
+            }
+        }
+        return new JointBatcher(new Vocabulary(List.of(), words, UNK), new Vocabulary(List.of(), intents, null),
+                new Vocabulary(List.of(), slots, null), maxLength);
+    }
+
     /** The word vocabulary ({@code <pad>} = 0, {@code <unk>} = 1). */
     public Vocabulary words() {
         return words;

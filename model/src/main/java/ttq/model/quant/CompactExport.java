@@ -31,12 +31,33 @@ import ttq.model.tt.TtmLinear;
  * so predictions are identical to the exported model's.
  */
 public final class CompactExport {
+    /** The header's "format" value. */
+    public static final String FORMAT = "ttq-compact-v1";
+
     private CompactExport() {
     }
 
     /** Writes the compact file of a model whose quantizers have been initialised (e.g. trained). */
     public static void write(Module model, Path out) throws IOException {
-        SafeTensorsWriter w = SafeTensors.writer().metadata("format", "ttq-compact-v1");
+        write(model, out, Map.of());
+    }
+
+    /** The same, with extra header metadata (e.g. the model configuration); the key "format" is reserved. */
+    public static void write(Module model, Path out, Map<String, String> metadata) throws IOException {
+        writer(model, metadata).write(out);
+    }
+
+    /** The exact size in bytes of the file {@link #write} produces for this model (header included). */
+    public static long fileBytes(Module model, Map<String, String> metadata) throws IOException {
+        return writer(model, metadata).fileBytes();
+    }
+
+    private static SafeTensorsWriter writer(Module model, Map<String, String> metadata) {
+        if (metadata.containsKey("format")) {
+            throw new IllegalArgumentException("metadata key 'format' is reserved");
+        }
+        SafeTensorsWriter w = SafeTensors.writer().metadata("format", FORMAT);
+        metadata.forEach(w::metadata);
         Set<String> handled = new HashSet<>();
         for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
             QuantizedCores q = QuantizedCores.of(e.getKey(), e.getValue());
@@ -67,13 +88,13 @@ public final class CompactExport {
                 w.putF32(e.getKey(), e.getValue());
             }
         }
-        w.write(out);
+        return w;
     }
 
     /** Loads a compact file into a model of the same architecture. */
     public static void load(Module model, Path in) throws IOException {
         SafeTensorFile file = SafeTensors.read(in);
-        if (!"ttq-compact-v1".equals(file.metadata().get("format"))) {
+        if (!FORMAT.equals(file.metadata().get("format"))) {
             throw new DataFormatException(in + ": not a ttq compact model (metadata format is " + file.metadata().get("format") + ")");
         }
         Map<String, Tensor> state = new LinkedHashMap<>();

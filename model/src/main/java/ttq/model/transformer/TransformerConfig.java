@@ -1,6 +1,10 @@
 package ttq.model.transformer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import ttq.model.size.LayerSpec;
+import ttq.model.size.ModelSpec;
 
 /**
  * Shape and compression of the joint intent/slot transformer (BERT-style, post-LN). With
@@ -54,6 +58,45 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
         long block = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 4 * d;
         long headsParams = (d * d + d) + (d * intents + intents) + (d * d + d) + (d * slots + slots);
         return embeddings + layers * block + headsParams;
+    }
+
+    /**
+     * This model as a {@link ModelSpec} for size and FLOPs accounting ({@code ttq size}): the same
+     * layers, shapes, ranks and quantized/FP32 split as the modules built from it, so the bytes it
+     * predicts at {@link #bits()} are the bytes {@code ttq export} writes (plus the file header).
+     * {@code tokens} is the forward batch the FLOPs are counted for.
+     */
+    public ModelSpec sizeSpec(String name, int tokens) {
+        boolean tt = format.equals("tt");
+        boolean q = tt && bits < 32;
+        List<LayerSpec> l = new ArrayList<>();
+        l.add(tt ? LayerSpec.ttmEmbedding("embedding.tokens", "embedding", vocab, embeddingRowModes, embeddingColModes,
+                embeddingRank, 1, q) : LayerSpec.denseEmbedding("embedding.tokens", "embedding", vocab, hidden, 1, false));
+        l.add(LayerSpec.denseEmbedding("embedding.positions", "embedding", maxLength, hidden, 1, false));
+        l.add(LayerSpec.other("embedding.norm", "embedding", 2L * hidden, 1));
+        if (tt) {
+            l.add(LayerSpec.tt("encoder.attention.qkvo", "encoder", attnOutModes, attnInModes, ttRank, true, 4 * layers, q));
+            l.add(LayerSpec.tt("encoder.ffn.up", "encoder", ffnOutModes, ffnInModes, ttRank, true, layers, q));
+            l.add(LayerSpec.tt("encoder.ffn.down", "encoder", ffnInModes, ffnOutModes, ttRank, true, layers, q));
+        } else {
+            l.add(LayerSpec.dense("encoder.attention.qkvo", "encoder", hidden, hidden, true, 4 * layers, false));
+            l.add(LayerSpec.dense("encoder.ffn.up", "encoder", hidden, ffn, true, layers, false));
+            l.add(LayerSpec.dense("encoder.ffn.down", "encoder", ffn, hidden, true, layers, false));
+        }
+        l.add(LayerSpec.other("encoder.norm", "encoder", 2L * hidden, 2 * layers));
+        if (q) {
+            // Quantizer state kept in FP32: a scale and an "initialised" flag per activation quantizer (inputs of
+            // the 6 linears of a block; Q, K, V, P), and the flag of each weight quantizer (its scale is counted
+            // with its layer).
+            long activation = (quantizeActivations ? 6L * layers : 0) + (quantizeAttention ? 4L * layers : 0);
+            l.add(LayerSpec.other("quantizer.state", "encoder", 2 * activation + 1 + 6L * layers, 1));
+        }
+        for (String head : new String[] {"intent", "slot"}) {
+            l.add(tt ? LayerSpec.tt(head + ".hidden", "head", attnOutModes, attnInModes, ttRank, true, 1, false)
+                    : LayerSpec.dense(head + ".hidden", "head", hidden, hidden, true, 1, false));
+            l.add(LayerSpec.dense(head + ".out", "head", hidden, head.equals("intent") ? intents : slots, true, 1, false));
+        }
+        return new ModelSpec(name, tokens, l);
     }
 
     static int product(int[] m) {

@@ -1,0 +1,64 @@
+package ttq.model.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import ttq.engine.GradMode;
+import ttq.engine.Tensor;
+import ttq.model.data.JointBatcher;
+import ttq.model.data.Utterance;
+import ttq.model.metrics.ConllEval;
+import ttq.model.metrics.IntentSlotMetrics;
+import ttq.model.transformer.JointIntentSlotModel;
+
+/**
+ * Runs a joint intent/slot model over a split in eval mode without gradients (split order, batches
+ * of 64) and scores it: intent accuracy, conlleval slot F1, frame accuracy, plus the predictions.
+ */
+public final class JointEvaluator {
+    private JointEvaluator() {
+    }
+
+    /** Predicted intents (split order), conlleval sentences (token, gold, predicted) and the metrics. */
+    public record Result(IntentSlotMetrics metrics, List<String> intents, List<ConllEval.Sentence> sentences) {
+    }
+
+    public static Result evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split) {
+        boolean wasTraining = net.isTraining();
+        net.eval();
+        List<String> predIntents = new ArrayList<>();
+        List<List<String>> predTags = new ArrayList<>();
+        List<ConllEval.Sentence> sentences = new ArrayList<>();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
+                JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
+                predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
+                List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
+                predTags.addAll(tags);
+                for (int r = 0; r < b.batch(); r++) {
+                    Utterance u = b.utterances().get(r);
+                    sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), tags.get(r)));
+                }
+            }
+        } finally {
+            net.train(wasTraining);
+        }
+        return new Result(IntentSlotMetrics.of(split, predIntents, predTags), predIntents, sentences);
+    }
+
+    /** Row-wise argmax of [rows, cols] logits (the first maximum on ties). */
+    public static int[] argmax(Tensor logits) {
+        int rows = logits.dim(0), cols = logits.dim(1);
+        float[] l = logits.data();
+        int[] out = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            int best = 0;
+            for (int j = 1; j < cols; j++) {
+                if (l[i * cols + j] > l[i * cols + best]) {
+                    best = j;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+}
