@@ -8,3 +8,4 @@
 static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
 #include "ttq_int8.h"
 #include "ttq_int8_packed.h"
+#include "ttq_skinny.h"

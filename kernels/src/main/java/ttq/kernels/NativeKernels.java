@@ -85,4 +85,19 @@ public final class NativeKernels {
                                                 @Const float[] b, @Cast("int64_t") long offB, int ldb, @Cast("int64_t") long strideB,
                                                 float beta, float[] c, @Cast("int64_t") long offC, int ldc, @Cast("int64_t") long strideC,
                                                 int batch);
+
+    @CriticalRegion
+    public static native void ttq_skinny_smallk(int isa, int m, int n, int k, @Const float[] a, @Cast("int64_t") long offA, int lda,
+                                                @Const float[] b, @Cast("int64_t") long offB, int ldb,
+                                                float[] c, @Cast("int64_t") long offC, int ldc);
+
+    @CriticalRegion
+    public static native void ttq_skinny_smalln(int isa, int m, int n, int k, @Const float[] a, @Cast("int64_t") long offA, int lda,
+                                                @Const float[] bt, @Cast("int64_t") long offB, int ldbt,
+                                                float[] c, @Cast("int64_t") long offC, int ldc);
+
+    @CriticalRegion
+    public static native void ttq_skinny_tn(int isa, int s, int n, int kb, @Const float[] a, @Cast("int64_t") long offA, int lda,
+                                            @Const float[] x, @Cast("int64_t") long offX, int ldx,
+                                            float[] c, @Cast("int64_t") long offC, int ldc);
 }

@@ -34,7 +34,8 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true"); // plots are rendered to PNG files, never to a screen
-        System.exit(run(args));
+        int child = JvmRelaunch.maybeRelaunch(args);
+        System.exit(child >= 0 ? child : run(args));
     }
 
     /** Runs the CLI and returns the exit code (used by tests). */

@@ -64,7 +64,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--schedule", defaultValue = "linear", description = "Learning rate over the run: constant, or linear (warm-up "
+    @Option(names = "--schedule", defaultValue = "constant", description = "Learning rate over the run: constant, or linear (warm-up "
             + "then linear decay to 0 at the last step; default ${DEFAULT-VALUE}).")
     String schedule;
 

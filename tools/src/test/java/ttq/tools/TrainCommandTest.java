@@ -79,10 +79,10 @@ class TrainCommandTest {
     @Test
     void resumedRunEndsBitForBitLikeAnUninterruptedOne(@TempDir Path dir) throws IOException {
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
-        assertEquals(0, train(straight, "--epochs", "2").code());
-        assertEquals(0, train(resumed, "--epochs", "2", "--stop-after-epoch", "1").code()); // as if killed after epoch 1
+        assertEquals(0, train(straight, "--epochs", "2", "--schedule", "linear", "--warmup", "0.5").code());
+        assertEquals(0, train(resumed, "--epochs", "2", "--schedule", "linear", "--warmup", "0.5", "--stop-after-epoch", "1").code());
         assertTrue(Files.exists(resumed.resolve("checkpoint.safetensors")) && !Files.exists(resumed.resolve("results.json")));
-        MainTest.Result r = train(resumed, "--epochs", "2", "--resume");
+        MainTest.Result r = train(resumed, "--epochs", "2", "--schedule", "linear", "--warmup", "0.5", "--resume");
         assertEquals(0, r.code(), r.err());
         Map<String, Tensor> a = SafeTensors.readFloats(straight.resolve("checkpoint.safetensors"));
         Map<String, Tensor> b = SafeTensors.readFloats(resumed.resolve("checkpoint.safetensors"));
@@ -105,9 +105,9 @@ class TrainCommandTest {
         assertEquals(0, train(grown, "--epochs", "1", "--schedule", "constant").code());
         assertEquals(0, train(grown, "--epochs", "2", "--schedule", "constant", "--resume").code());
         assertEquals(Files.readString(straight.resolve("test_slots.txt")), Files.readString(grown.resolve("test_slots.txt")));
-        MainTest.Result r = train(dir.resolve("linear"), "--epochs", "1");
+        MainTest.Result r = train(dir.resolve("linear"), "--epochs", "1", "--schedule", "linear");
         assertEquals(0, r.code(), r.err());
-        r = train(dir.resolve("linear"), "--epochs", "2", "--resume");
+        r = train(dir.resolve("linear"), "--epochs", "2", "--resume", "--schedule", "linear");
         assertEquals(Main.EXIT_USAGE, r.code(), "the linear schedule depends on --epochs");
         assertTrue(r.err().contains("different settings"), r.err());
     }

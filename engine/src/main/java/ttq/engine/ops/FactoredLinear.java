@@ -4,6 +4,7 @@ import ttq.engine.Function;
 import ttq.engine.Shape;
 import ttq.engine.Tensor;
 import ttq.kernels.Blas;
+import ttq.kernels.SkinnyGemm;
 
 /**
  * A linear layer through a rank-r bottleneck, fused: y = (x V^T) U^T + b for x [B, N],
@@ -14,10 +15,12 @@ import ttq.kernels.Blas;
  * input cores), which is the cheapest order for large batches.
  */
 public final class FactoredLinear extends Function {
+    /** Bond sizes (r, +1 with a bias) up to this run on {@link SkinnyGemm}; larger ones on OpenBLAS. */
+    static final int SKINNY_MAX = 32;
     private int b, n, m, r, k;
     private boolean hasBias;
     private float[] hp; // [B, k]: h = x V^T, then a column of ones when there is a bias
-    private float[] up; // [M, k]: U, then the bias as a column
+    private float[] up; // [M, k]: U, then the bias as a column; transposed to [k, M] on the skinny path
 
     public static Tensor apply(Tensor x, Tensor v, Tensor u, Tensor bias) {
         if (x.rank() != 2 || v.rank() != 2 || u.rank() != 2) {
@@ -41,27 +44,48 @@ public final class FactoredLinear extends Function {
         f.k = rr + (bias != null ? 1 : 0);
         int kk = f.k;
         float[] hp = new float[bn * kk];
-        Blas.sgemm(false, true, bn, rr, nn, 1f, x.data(), 0, nn, v.data(), 0, nn, 0f, hp, 0, kk);
-        float[] up = u.data();
-        if (bias != null) {
-            up = new float[mm * kk];
-            float[] ud = u.data(), bd = bias.data();
-            for (int i = 0; i < mm; i++) {
-                System.arraycopy(ud, i * rr, up, i * kk, rr);
-                up[i * kk + rr] = bd[i];
-            }
-            for (int i = 0; i < bn; i++) {
-                hp[i * kk + rr] = 1f;
-            }
-        }
         float[] y = new float[bn * mm];
-        Blas.sgemm(false, true, bn, mm, kk, 1f, hp, 0, kk, up, 0, kk, 0f, y, 0, mm);
+        float[] ud = u.data();
+        if (kk <= SKINNY_MAX) {
+            // our skinny kernels: h = x V^T (long dot products), y = [h, 1] [U, b]^T (k-term rows)
+            SkinnyGemm.smallN(bn, rr, nn, x.data(), 0, nn, v.data(), 0, nn, hp, 0, kk);
+            float[] upT = new float[kk * mm];
+            for (int i = 0; i < mm; i++) {
+                for (int j = 0; j < rr; j++) {
+                    upT[j * mm + i] = ud[i * rr + j];
+                }
+            }
+            if (bias != null) {
+                System.arraycopy(bias.data(), 0, upT, rr * mm, mm);
+                for (int i = 0; i < bn; i++) {
+                    hp[i * kk + rr] = 1f;
+                }
+            }
+            SkinnyGemm.smallK(bn, mm, kk, hp, 0, kk, upT, 0, mm, y, 0, mm);
+            f.up = upT;
+        } else {
+            Blas.sgemm(false, true, bn, rr, nn, 1f, x.data(), 0, nn, v.data(), 0, nn, 0f, hp, 0, kk);
+            float[] up = ud;
+            if (bias != null) {
+                up = new float[mm * kk];
+                float[] bd = bias.data();
+                for (int i = 0; i < mm; i++) {
+                    System.arraycopy(ud, i * rr, up, i * kk, rr);
+                    up[i * kk + rr] = bd[i];
+                }
+                for (int i = 0; i < bn; i++) {
+                    hp[i * kk + rr] = 1f;
+                }
+            }
+            Blas.sgemm(false, true, bn, mm, kk, 1f, hp, 0, kk, up, 0, kk, 0f, y, 0, mm);
+            f.up = up;
+        }
         Tensor out = Tensor.wrap(y, bn, mm);
         if (!(bias == null ? recording(x, v, u) : recording(x, v, u, bias))) {
+            f.up = null;
             return out;
         }
         f.hp = hp;
-        f.up = up;
         f.save(x, v);
         return bias == null ? f.attach(out, x, v, u) : f.attach(out, x, v, u, bias);
     }
@@ -74,6 +98,47 @@ public final class FactoredLinear extends Function {
 
     @Override
     protected Tensor[] backward(Tensor g) {
+        return k <= SKINNY_MAX ? backwardSkinny(g) : backwardBlas(g);
+    }
+
+    /** The same products as {@link #backwardBlas} on the skinny kernels; {@code up} holds [U, b]^T [k, M]. */
+    private Tensor[] backwardSkinny(Tensor g) {
+        Tensor x = saved(0), v = saved(1);
+        float[] gd = g.data();
+        float[] gh = new float[b * r]; // dh = g U: U^T is the first r rows of up
+        SkinnyGemm.smallN(b, r, m, gd, 0, m, up, 0, m, gh, 0, r);
+        Tensor gx = null, gv = null, gu = null, gb = null;
+        if (needsGrad(0)) {
+            float[] d = new float[b * n];
+            SkinnyGemm.smallK(b, n, r, gh, 0, r, v.data(), 0, n, d, 0, n);
+            gx = Tensor.wrap(d, b, n);
+        }
+        if (needsGrad(1)) {
+            float[] d = new float[r * n];
+            SkinnyGemm.transposedA(r, n, b, gh, 0, r, x.data(), 0, n, d, 0, n);
+            gv = Tensor.wrap(d, r, n);
+        }
+        if (needsGrad(2) || (hasBias && needsGrad(3))) {
+            // [dU, db]^T = [h, 1]^T g in one pass: rows 0..r-1 are dU^T, row r is db
+            float[] gupT = new float[k * m];
+            SkinnyGemm.transposedA(k, m, b, hp, 0, k, gd, 0, m, gupT, 0, m);
+            if (needsGrad(2)) {
+                float[] d = new float[m * r];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < r; j++) {
+                        d[i * r + j] = gupT[j * m + i];
+                    }
+                }
+                gu = Tensor.wrap(d, m, r);
+            }
+            if (hasBias && needsGrad(3)) {
+                gb = Tensor.wrap(java.util.Arrays.copyOfRange(gupT, r * m, r * m + m), m);
+            }
+        }
+        return hasBias ? new Tensor[] {gx, gv, gu, gb} : new Tensor[] {gx, gv, gu};
+    }
+
+    private Tensor[] backwardBlas(Tensor g) {
         Tensor x = saved(0), v = saved(1);
         float[] gd = g.data();
         // dh = g U (only the first r columns of [U, b])
