@@ -52,8 +52,16 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue unfinished rows and keep finished ones.")
     boolean resume;
 
+    @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "Train only these rows (dense, tt-fp32, tt-int8, "
+            + "tt-int4, tt-int2); the others appear when their run folder holds a finished run, else as 'not run'. Default: all.")
+    List<String> rows;
+
     /** A row of Table 2: our configuration and the paper's intent accuracy, slot F1 and size. */
     private record Row(String name, String model, int bits, double paperIntent, double paperSlot, double paperMb) {
+        /** The --rows key: dense, tt-fp32, tt-int8, ... */
+        String key() {
+            return model.equals("dense") ? "dense" : "tt-" + (bits == 32 ? "fp32" : "int" + bits);
+        }
     }
 
     private static final List<Row> ROWS = List.of(
@@ -71,6 +79,14 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new UsageException("--epochs must be >= 1");
         }
+        List<String> keys = ROWS.stream().map(Row::key).toList();
+        if (rows != null) {
+            for (String r : rows) {
+                if (!keys.contains(r)) {
+                    throw new UsageException("--rows: unknown row '" + r + "' (rows: " + String.join(", ", keys) + ")");
+                }
+            }
+        }
         Path runs = out.resolve("atis-table2-runs");
         BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed + ")",
                 List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq frame",
@@ -84,7 +100,13 @@ public final class ReproduceCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         for (Row row : ROWS) {
             Path run = runs.resolve(row.name().replace(' ', '-').toLowerCase(Locale.ROOT));
-            if (!(resume && Files.exists(run.resolve("results.json")))) {
+            boolean selected = rows == null || rows.contains(row.key());
+            boolean finished = Files.exists(run.resolve("results.json"));
+            if (!selected && !finished) {
+                t.row(row.name(), f(row.paperIntent()), "not run", f(row.paperSlot()), "not run", "", f(row.paperMb()), "", "", "");
+                continue;
+            }
+            if (selected && !(resume && finished)) {
                 List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--out", run.toString(),
                         "--model", row.model(), "--bits", String.valueOf(row.bits()), "--epochs", String.valueOf(epochs),
                         "--seed", String.valueOf(seed)));
@@ -98,6 +120,10 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
             JsonNode r = json.readTree(run.resolve("results.json").toFile());
+            if (r.path("epochs").asInt(-1) != epochs) {
+                throw new UsageException(run + " holds a run of " + r.path("epochs").asInt(-1) + " epochs, not " + epochs
+                        + ": choose another --out or the same --epochs");
+            }
             double mb = r.get("size_mb").asDouble();
             t.row(row.name(), f(row.paperIntent()), f(r.get("intent_acc").asDouble()), f(row.paperSlot()),
                     f(r.get("slot_f1").asDouble()), f(r.get("frame_acc").asDouble()), f(row.paperMb()), String.format(Locale.ROOT, "%.3f", mb),

@@ -52,7 +52,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "tt", description = "dense or tt (default ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--bits", defaultValue = "32", description = "32, 8, 4 or 2: precision of the compressed layers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--bits", paramLabel = "32|8|4|2", description = "Precision of the compressed layers (default: 8 for --model tt, "
+            + "the TT INT8 row of Table 2; 32 for dense).")
+    Integer bitsOption;
+
+    /** --bits resolved against --model. */
     int bits;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}; the paper trains 40).")
@@ -98,6 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (epochs < 1 || batch < 1 || !(lr > 0) || maxLength < 1 || !(dropout >= 0 && dropout < 1)) {
             throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
         }
+        bits = bitsOption != null ? bitsOption : model.equals("dense") ? 32 : 8;
         if (stopAfter != null && stopAfter < 1) {
             throw new UsageException("--stop-after-epoch must be >= 1, got " + stopAfter);
         }

@@ -126,6 +126,21 @@ class TrainCommandTest {
     }
 
     @Test
+    void reproduceCanTrainSomeRowsAndTabulateTheRest(@TempDir Path dir) throws IOException {
+        MainTest.Result r = MainTest.run("reproduce", "atis-table2", "--epochs", "1", "--rows", "tt-int4", "--data", corpus.toString(),
+                "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> csv = Files.readAllLines(dir.resolve("atis-table2.csv"));
+        assertEquals(6, csv.size());
+        assertTrue(csv.get(4).startsWith("TT INT4,94.30,") && !csv.get(4).contains("not run"), csv.get(4));
+        assertTrue(csv.get(1).contains("not run") && csv.get(5).contains("not run"), String.join("\n", csv));
+        r = MainTest.run("reproduce", "atis-table2", "--epochs", "2", "--rows", "tt-int8", "--data", corpus.toString(), "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), "a finished 1-epoch row does not pass for a 2-epoch table");
+        r = MainTest.run("reproduce", "atis-table2", "--rows", "tt-int3", "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.code());
+    }
+
+    @Test
     void usageAndDataErrors(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         assertEquals(0, train(out, "--epochs", "1").code());
