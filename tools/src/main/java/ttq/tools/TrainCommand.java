@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -75,6 +76,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Warm-up epochs of the linear schedule (may be fractional; default ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--unk-replace", defaultValue = "0", paramLabel = "ALPHA", description = "Replace a training word seen c times "
+            + "by <unk> with probability ALPHA/(ALPHA+c), so unseen test words meet a trained <unk> (default ${DEFAULT-VALUE}: off).")
+    double unkReplace;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -103,6 +108,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
         }
         bits = bitsOption != null ? bitsOption : model.equals("dense") ? 32 : 8;
+        if (!(unkReplace >= 0)) {
+            throw new UsageException("--unk-replace must be >= 0, got " + unkReplace);
+        }
         if (stopAfter != null && stopAfter < 1) {
             throw new UsageException("--stop-after-epoch must be >= 1, got " + stopAfter);
         }
@@ -163,6 +171,9 @@ public final class TrainCommand implements Callable<Integer> {
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
                 for (int step = 0; step < batches.size(); step++) {
                     JointBatcher.Batch b = batches.get(step);
+                    if (unkReplace > 0) {
+                        b = batcher.replaceRareWords(b, unkReplace, new SplittableRandom(seed * 7_919L + epoch * 1_000_003L + step));
+                    }
                     net.reseedDropout(seed, epoch, step);
                     opt.zeroGrad();
                     Tensor loss = net.loss(net.forward(b.ids(), b.mask(), b.batch(), b.length()), b.intents(), b.slots());
@@ -243,8 +254,9 @@ public final class TrainCommand implements Callable<Integer> {
     private String runKey() {
         String lrPart = schedule.equals("linear") ? String.format(Locale.ROOT, "lr=%s schedule=linear warmup=%s epochs=%d", lr, warmup, epochs)
                 : String.format(Locale.ROOT, "lr=%s", lr);
-        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d", task,
-                data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength);
+        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d%s", task,
+                data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength,
+                unkReplace > 0 ? " unk_replace=" + unkReplace : "");
     }
 
     private void checkSameRun(Map<String, String> meta) {

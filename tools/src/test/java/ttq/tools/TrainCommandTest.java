@@ -149,6 +149,8 @@ class TrainCommandTest {
         r = train(out, "--epochs", "2", "--resume", "--lr", "0.5");
         assertEquals(Main.EXIT_USAGE, r.code());
         assertTrue(r.err().contains("different settings"), r.err());
+        r = train(dir.resolve("u"), "--unk-replace", "-1");
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         r = MainTest.run("train", "--model", "dense", "--bits", "4", "--data", corpus.toString(), "--out", dir.resolve("x").toString());
         assertEquals(Main.EXIT_USAGE, r.code());
         Path bad = dir.resolve("bad");

@@ -28,6 +28,8 @@ public final class JointBatcher {
 
     private final Vocabulary words, intents, slots;
     private final int maxLength;
+    /** Occurrences of each word id in the training split (null for saved vocabularies). */
+    private final int[] wordCounts;
 
     /**
      * Builds the vocabularies from {@code train} (first-seen order).
@@ -48,6 +50,10 @@ public final class JointBatcher {
         this.words = new Vocabulary(List.of(PAD, UNK), w, UNK);
         this.intents = new Vocabulary(List.of(), in, null);
         this.slots = new Vocabulary(List.of(), tg, null);
+        this.wordCounts = new int[words.size()];
+        for (String word : w) {
+            wordCounts[words.id(word)]++;
+        }
     }
 
     private JointBatcher(Vocabulary words, Vocabulary intents, Vocabulary slots, int maxLength) {
@@ -55,6 +61,30 @@ public final class JointBatcher {
         this.intents = intents;
         this.slots = slots;
         this.maxLength = maxLength;
+        this.wordCounts = null;
+    }
+
+    /**
+     * Training-time unknown-word replacement (Kiperwasser and Goldberg 2016): every token whose word
+     * occurs c times in the training split becomes {@code <unk>} with probability alpha / (alpha + c),
+     * so rare words teach the {@code <unk>} embedding that unseen test words are read with. Returns a
+     * copy of the batch with new ids (labels unchanged); the same random stream gives the same batch.
+     */
+    public Batch replaceRareWords(Batch b, double alpha, java.util.SplittableRandom random) {
+        if (wordCounts == null) {
+            throw new IllegalStateException("word counts are only known for a batcher built from a training split");
+        }
+        if (!(alpha >= 0)) {
+            throw new IllegalArgumentException("alpha must be >= 0, got " + alpha);
+        }
+        int[] ids = b.ids().clone();
+        for (int i = 0; i < ids.length; i++) {
+            int id = ids[i];
+            if (id > UNK_ID && random.nextDouble() < alpha / (alpha + wordCounts[id])) {
+                ids[i] = UNK_ID;
+            }
+        }
+        return new Batch(b.batch(), b.length(), ids, b.mask(), b.intents(), b.slots(), b.lengths(), b.utterances());
     }
 
     /**

@@ -40,6 +40,36 @@ class JointBatcherTest {
     }
 
     @Test
+    void rareWordsBecomeUnknownWithProbabilityAlphaOverAlphaPlusCount() {
+        JointBatcher jb = new JointBatcher(TRAIN, 50);
+        JointBatcher.Batch b = jb.batch(TRAIN);
+        int to = jb.words().id("to"), boston = jb.words().id("boston");
+        int trials = 20000, toUnk = 0, bostonUnk = 0;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int t = 0; t < trials; t++) {
+            JointBatcher.Batch r = jb.replaceRareWords(b, 1.0, random);
+            for (int i = 0; i < b.ids().length; i++) {
+                if (b.ids()[i] == to && r.ids()[i] == JointBatcher.UNK_ID) {
+                    toUnk++;
+                }
+                if (b.ids()[i] == boston && r.ids()[i] == JointBatcher.UNK_ID) {
+                    bostonUnk++;
+                }
+                assertTrue(r.ids()[i] == b.ids()[i] || r.ids()[i] == JointBatcher.UNK_ID, "only replacements by <unk>");
+                assertEquals(b.ids()[i] == JointBatcher.PAD_ID, r.ids()[i] == JointBatcher.PAD_ID, "pads stay pads");
+            }
+            assertArrayEquals(b.slots(), r.slots());
+        }
+        assertEquals(1.0 / 3, toUnk / (2.0 * trials), 0.01, "'to' occurs twice: 1/(1+2)");
+        assertEquals(0.5, bostonUnk / (double) trials, 0.01, "'boston' once: 1/(1+1)");
+        JointBatcher.Batch again = jb.replaceRareWords(b, 1.0, new java.util.SplittableRandom(9));
+        assertArrayEquals(again.ids(), jb.replaceRareWords(b, 1.0, new java.util.SplittableRandom(9)).ids(), "same stream, same batch");
+        assertArrayEquals(b.ids(), jb.replaceRareWords(b, 0.0, random).ids(), "alpha 0 replaces nothing");
+        assertThrows(IllegalStateException.class, () -> JointBatcher.of(jb.words().names(), jb.intents().names(), jb.slots().names(), 50)
+                .replaceRareWords(b, 1.0, random));
+    }
+
+    @Test
     void idsMaskAndPaddingLayout() {
         JointBatcher jb = new JointBatcher(TRAIN, 50);
         JointBatcher.Batch b = jb.batch(List.of(TRAIN.get(1), TRAIN.get(0)));
