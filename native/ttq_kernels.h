@@ -4,7 +4,7 @@
 #include "ttq_elementwise.h"
 #include "ttq_blas.h"
 
-#define TTQ_NATIVE_VERSION 1
+#define TTQ_NATIVE_VERSION 2  // 2: skinny FP32 products
 static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
 #include "ttq_int8.h"
 #include "ttq_int8_packed.h"

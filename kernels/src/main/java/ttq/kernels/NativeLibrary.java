@@ -5,14 +5,17 @@ package ttq.kernels;
  * so callers get one clear message instead of an {@link UnsatisfiedLinkError} deep in a stack.
  */
 public final class NativeLibrary {
+    /** TTQ_NATIVE_VERSION of native/ttq_kernels.h this Java code expects. */
+    static final int VERSION = 2;
     private static final Throwable LOAD_ERROR;
 
     static {
         Throwable error = null;
         try {
             int version = NativeKernels.ttq_native_version();
-            if (version != 1) {
-                error = new IllegalStateException("native library version " + version + ", expected 1");
+            if (version != VERSION) {
+                error = new IllegalStateException("native library version " + version + ", expected " + VERSION
+                        + " (a stale build: rebuild with ./mvnw install)");
             }
         } catch (Throwable t) {
             error = t;
@@ -30,7 +33,7 @@ public final class NativeLibrary {
 
     /** A one-line description of the load status, for {@code ttq info}. */
     public static String status() {
-        return LOAD_ERROR == null ? "loaded (ttq native v1)" : "FAILED: " + LOAD_ERROR;
+        return LOAD_ERROR == null ? "loaded (ttq native v" + VERSION + ")" : "FAILED: " + LOAD_ERROR;
     }
 
     /** Throws a clear exception when the native library is unusable. */

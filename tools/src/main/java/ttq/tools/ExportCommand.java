@@ -44,6 +44,9 @@ public final class ExportCommand implements Callable<Integer> {
         if (!out.getFileName().toString().endsWith(".safetensors")) {
             throw new UsageException("--out must end in .safetensors, got " + out);
         }
+        if (Files.exists(out) && Files.isSameFile(out, checkpoint)) {
+            throw new UsageException("--out is the checkpoint itself; choose another file");
+        }
         SavedJointModel saved = SavedJointModel.open(checkpoint);
         if (saved.compact()) {
             throw new UsageException(checkpoint + " is already a compact export; pass a training checkpoint");

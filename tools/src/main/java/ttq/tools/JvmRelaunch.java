@@ -24,6 +24,44 @@ final class JvmRelaunch {
     private JvmRelaunch() {
     }
 
+    /** The first argument that is not an option (the subcommand), or null. */
+    static String firstCommand(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static boolean userControlsJvm(String a) {
+        return a.startsWith("-Xms") || a.startsWith("-Xmx") || a.startsWith("-XX:MaxHeapSize") || a.startsWith("-XX:InitialHeapSize")
+                || a.contains("RAMPercentage") || a.startsWith("-XX:+AlwaysPreTouch") || a.startsWith("-agentlib") || a.startsWith("-agentpath")
+                || a.startsWith("-javaagent") || a.startsWith("-Xrunjdwp") || a.contains("FlightRecord") || a.startsWith("-Xlog");
+    }
+
+    /** Whether this class was loaded from an entry of the class path (so a child with the same path finds it). */
+    private static boolean onClassPath(String classPath) {
+        try {
+            java.nio.file.Path self = java.nio.file.Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (String entry : classPath.split(File.pathSeparator)) {
+                if (!entry.isEmpty() && java.nio.file.Path.of(entry).toAbsolutePath().normalize().equals(self.toAbsolutePath().normalize())) {
+                    return true;
+                }
+            }
+        } catch (Exception e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return -1;
+    }
+
     /** The child's exit code, or -1 when this JVM should run the command itself. */
     static int maybeRelaunch(String[] args) {
         if (System.getProperty(CHILD_PROPERTY) != null) {
@@ -31,24 +69,41 @@ final class JvmRelaunch {
             ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(143)));
             return -1;
         }
-        if ("1".equals(System.getenv("TTQ_NO_RELAUNCH")) || args.length == 0 || !LONG_COMMANDS.contains(args[0])
+        String command = firstCommand(args);
+        if ("1".equals(System.getenv("TTQ_NO_RELAUNCH")) || command == null || !LONG_COMMANDS.contains(command)
                 || Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             return -1;
         }
-        List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        if (jvmArgs.stream().anyMatch(a -> a.startsWith("-Xms") || a.startsWith("-XX:+AlwaysPreTouch"))) {
-            return -1; // the user chose the heap
+        String classPath = System.getProperty("java.class.path", "");
+        if (classPath.isEmpty() || !onClassPath(classPath)) {
+            return -1; // launched some other way (module path, exec plugins): run here
+        }
+        long physical = physicalMemory();
+        if (physical > 0 && physical < 6L << 30) {
+            return -1; // too small a machine for a fixed 3 GB heap
+        }
+        List<String> jvmArgs = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (jvmArgs.stream().anyMatch(JvmRelaunch::userControlsJvm)) {
+            return -1; // the user chose the heap, or attached an agent/debugger/recording that must not be doubled
+        }
+        // flags from JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS reach the child through the environment anyway
+        for (String env : new String[] {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
+            String v = System.getenv(env);
+            if (v != null) {
+                jvmArgs.removeAll(Arrays.asList(v.trim().split("\\s+")));
+            }
         }
         String opts = System.getenv("TTQ_JVM_OPTS");
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.addAll(jvmArgs); // keep the user's -D and -XX flags
+
         for (String o : (opts == null || opts.isBlank() ? DEFAULT_OPTS : opts).trim().split("\\s+")) {
             cmd.add(o);
         }
         cmd.add("-D" + CHILD_PROPERTY + "=1");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(Main.class.getName());
         cmd.addAll(Arrays.asList(args));
         try {

@@ -157,6 +157,9 @@ public final class TrainCommand implements Callable<Integer> {
             trainSeconds = Double.parseDouble(meta.get("train_seconds"));
             metrics = new StringBuilder(meta.get("metrics_csv"));
             System.out.printf("resuming %s after epoch %d%n", out, startEpoch - 1);
+            if (stopAfter != null && stopAfter < startEpoch) {
+                throw new UsageException("--stop-after-epoch " + stopAfter + ": the run has already finished epoch " + (startEpoch - 1));
+            }
         }
         System.out.printf(Locale.ROOT, "train: %s %s INT%s, %d/%d/%d utterances, vocab %d, %d intents, %d slot tags, %d parameters%n",
                 task, model, bits == 32 ? "-/FP32" : String.valueOf(bits), train.size(), valid.size(), test.size(),

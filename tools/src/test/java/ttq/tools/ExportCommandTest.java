@@ -28,10 +28,11 @@ class ExportCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"8", "4", "2"})
+    @ValueSource(strings = {"8", "4", "2", "32", "dense"})
     void exportedModelPredictsLikeItsCheckpointAndHasThePredictedSize(String bits, @TempDir Path dir) throws IOException {
         Path run = dir.resolve("run");
-        MainTest.Result r = TrainCommandTest.trainOn(corpus, run, "--epochs", "1", "--bits", bits);
+        MainTest.Result r = bits.equals("dense") ? TrainCommandTest.trainOn(corpus, run, "--epochs", "1", "--model", "dense", "--bits", "32")
+                : TrainCommandTest.trainOn(corpus, run, "--epochs", "1", "--bits", bits);
         assertEquals(0, r.code(), r.err());
         Path model = dir.resolve("m.safetensors");
         r = MainTest.run("export", "--checkpoint", run.resolve("best.safetensors").toString(), "--out", model.toString());
@@ -54,7 +55,8 @@ class ExportCommandTest {
         long tensorBytes = SafeTensors.read(model).dataBytes();
         r = MainTest.run("size", "--checkpoint", run.resolve("best.safetensors").toString());
         assertEquals(0, r.code(), r.err());
-        Matcher m = Pattern.compile("at its precision \\(int" + bits + "\\): (\\d+) bytes of tensors; its ttq export file: (\\d+) bytes")
+        String key = bits.equals("dense") || bits.equals("32") ? "fp32" : "int" + bits;
+        Matcher m = Pattern.compile("at its precision \\(" + key + "\\): (\\d+) bytes of tensors; its ttq export file: (\\d+) bytes")
                 .matcher(r.out());
         assertTrue(m.find(), r.out());
         assertEquals(tensorBytes, Long.parseLong(m.group(1)), "packed tensors as ttq size counts them");

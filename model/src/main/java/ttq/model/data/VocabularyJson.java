@@ -73,7 +73,7 @@ public final class VocabularyJson {
 
     private static int maxLength(JsonNode root, String source) throws DataFormatException {
         JsonNode n = root.get("max_length");
-        if (n == null || !n.canConvertToExactIntegral() || n.asInt() < 1) {
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1) {
             throw new DataFormatException(source + ": 'max_length' must be a positive integer");
         }
         return n.asInt();

@@ -50,10 +50,10 @@ public record SavedJointModel(Path file, boolean compact, TransformerConfig conf
             batcher = VocabularyJson.read(meta.get("vocab"), file.toString());
         }
         if (batcher.words().size() != config.vocab() || batcher.intents().size() != config.intents()
-                || batcher.slots().size() != config.slots()) {
+                || batcher.slots().size() != config.slots() || batcher.maxLength() > config.maxLength()) {
             throw new DataFormatException(file + ": vocabularies (" + batcher.words().size() + " words, " + batcher.intents().size()
-                    + " intents, " + batcher.slots().size() + " slot tags) do not fit the model (" + config.vocab() + ", "
-                    + config.intents() + ", " + config.slots() + ")");
+                    + " intents, " + batcher.slots().size() + " slot tags, max length " + batcher.maxLength() + ") do not fit the model ("
+                    + config.vocab() + ", " + config.intents() + ", " + config.slots() + ", " + config.maxLength() + ")");
         }
         JointIntentSlotModel net = new JointIntentSlotModel(config, 0);
         if (compact) {

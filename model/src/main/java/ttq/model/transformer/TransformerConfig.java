@@ -20,7 +20,18 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
                                 int[] embeddingRowModes, int[] embeddingColModes,
                                 boolean quantizeActivations, boolean quantizeAttention) {
     public TransformerConfig {
-        if (!format.equals("dense") && !format.equals("tt")) {
+        if (vocab < 2 || hidden < 1 || layers < 1 || heads < 1 || ffn < 1 || maxLength < 1 || intents < 1 || slots < 1 || ttRank < 1
+                || embeddingRank < 1) {
+            throw new IllegalArgumentException("vocab >= 2 and hidden, layers, heads, ffn, maxLength, intents, slots, ttRank, "
+                    + "embeddingRank >= 1 are required");
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        }
+        if ((long) vocab * hidden > 1L << 31 || (long) hidden * ffn > 1L << 31 || (long) maxLength * hidden > 1L << 31) {
+            throw new IllegalArgumentException("model too large for float[] tensors (vocab, hidden, ffn, maxLength)");
+        }
+        if (format == null || (!format.equals("dense") && !format.equals("tt"))) {
             throw new IllegalArgumentException("model format must be dense or tt, got '" + format + "'");
         }
         if (bits != 32 && bits != 8 && bits != 4 && bits != 2) {
@@ -38,6 +49,9 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
             check("feed-forward out modes", ffnOutModes, ffn);
             check("feed-forward in modes", ffnInModes, hidden);
             check("embedding column modes", embeddingColModes, hidden);
+            if (embeddingRowModes == null || embeddingRowModes.length != embeddingColModes.length) {
+                throw new IllegalArgumentException("embedding row modes must be as many as its column modes");
+            }
             if (product(embeddingRowModes) < vocab) {
                 throw new IllegalArgumentException("embedding row modes " + Arrays.toString(embeddingRowModes)
                         + " multiply to less than the vocabulary " + vocab);
@@ -46,6 +60,9 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
     }
 
     private static void check(String what, int[] modes, int size) {
+        if (modes == null || modes.length == 0) {
+            throw new IllegalArgumentException(what + " are missing");
+        }
         if (product(modes) != size) {
             throw new IllegalArgumentException(what + " " + Arrays.toString(modes) + " multiply to " + product(modes) + ", not " + size);
         }
@@ -84,12 +101,13 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
             l.add(LayerSpec.dense("encoder.ffn.down", "encoder", ffn, hidden, true, layers, false));
         }
         l.add(LayerSpec.other("encoder.norm", "encoder", 2L * hidden, 2 * layers));
-        if (q) {
-            // Quantizer state kept in FP32: a scale and an "initialised" flag per activation quantizer (inputs of
-            // the 6 linears of a block; Q, K, V, P), and the flag of each weight quantizer (its scale is counted
-            // with its layer).
-            long activation = (quantizeActivations ? 6L * layers : 0) + (quantizeAttention ? 4L * layers : 0);
-            l.add(LayerSpec.other("quantizer.state", "encoder", 2 * activation + 1 + 6L * layers, 1));
+        // Quantizer state kept in FP32: a scale and an "initialised" flag per activation quantizer (inputs of the 6
+        // linears of a block when weights are quantized; Q, K, V, P whenever a TT model quantizes attention), and
+        // the flag of each weight quantizer (its scale is counted with its layer).
+        long activation = (q && quantizeActivations ? 6L * layers : 0) + (tt && quantizeAttention ? 4L * layers : 0);
+        long state = 2 * activation + (q ? 1 + 6L * layers : 0);
+        if (state > 0) {
+            l.add(LayerSpec.other("quantizer.state", "encoder", state, 1));
         }
         for (String head : new String[] {"intent", "slot"}) {
             l.add(tt ? LayerSpec.tt(head + ".hidden", "head", attnOutModes, attnInModes, ttRank, true, 1, false)
