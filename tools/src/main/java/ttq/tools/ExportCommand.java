@@ -1,16 +1,14 @@
 package ttq.tools;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import ttq.engine.io.AtomicFileWrite;
 import ttq.engine.io.SafeTensors;
 import ttq.model.data.VocabularyJson;
 import ttq.model.quant.CompactExport;
@@ -57,7 +55,7 @@ public final class ExportCommand implements Callable<Integer> {
         Files.createDirectories(parent);
         CompactExport.write(saved.net(), out, meta);
         Path vocab = SavedJointModel.vocabularyFile(out);
-        writeAtomically(vocab, VocabularyJson.write(saved.batcher()));
+        AtomicFileWrite.writeString(vocab, VocabularyJson.write(saved.batcher()));
         long written = Files.size(out), header = written - SafeTensors.read(out).dataBytes();
         long predicted = predictedBytes(c);
         System.out.printf(Locale.ROOT, "wrote %s (%s %s): %d bytes = %d of tensors (ttq size predicts %d: %+.2f%%) + %d of header "
@@ -87,14 +85,5 @@ public final class ExportCommand implements Callable<Integer> {
             }
         }
         throw new IllegalArgumentException("no precision of " + bits + " bits");
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -77,6 +77,7 @@ public final class SizeCommand implements Callable<Integer> {
         }
         int bertRank = rank == null ? SizePresets.BERT_DEFAULT_RANK : rank;
         ModelSpec spec;
+        TransformerConfig checkpointConfig = null;
         if (checkpoint != null) {
             if (rank != null) {
                 throw new UsageException("--rank applies to " + SizePresets.BERT + " only");
@@ -85,6 +86,7 @@ public final class SizeCommand implements Callable<Integer> {
                 throw new UsageException("--checkpoint " + checkpoint + ": no such file");
             }
             TransformerConfig c = TransformerConfigJson.read(SafeTensors.read(checkpoint).metadata().get("config"), checkpoint.toString());
+            checkpointConfig = c;
             spec = c.sizeSpec(checkpoint.getFileName() + " (" + c.format() + (c.bits() == 32 ? " FP32" : " INT" + c.bits()) + ")", 32 * 24);
         } else if (SizePresets.isPreset(preset)) {
             try {
@@ -110,8 +112,8 @@ public final class SizeCommand implements Callable<Integer> {
             System.out.println();
             BenchTable comparison = comparison(report, paper);
             System.out.print(comparison.format());
-            if (checkpoint != null) {
-                TransformerConfig c = TransformerConfigJson.read(SafeTensors.read(checkpoint).metadata().get("config"), checkpoint.toString());
+            if (checkpointConfig != null) {
+                TransformerConfig c = checkpointConfig;
                 Precision own = ExportCommand.precision(c.bits());
                 long file = CompactExport.fileBytes(new JointIntentSlotModel(c, 0), ExportCommand.metadata(c, checkpoint));
                 System.out.printf(Locale.ROOT, "%nthis model at its precision (%s): %d bytes of tensors; its ttq export file: %d bytes "

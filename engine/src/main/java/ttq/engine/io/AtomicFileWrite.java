@@ -15,17 +15,29 @@ import java.util.concurrent.ThreadLocalRandom;
  * write a temp file in the same directory, fsync it, rename it over the target, fsync the directory.
  * A checkpoint half-written by a killed training run would otherwise destroy the previous one.
  */
-final class AtomicFileWrite {
+public final class AtomicFileWrite {
     private AtomicFileWrite() {
     }
 
     /** Writes the content of a file through a channel. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void writeTo(FileChannel ch) throws IOException;
     }
 
-    static void write(Path target, Body body) throws IOException {
+    /** UTF-8 text, written atomically. */
+    public static void writeString(Path target, String text) throws IOException {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        });
+    }
+
+    /** Replaces {@code target} with what {@code body} writes (see the class comment). */
+    public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         String base = abs.getFileName().toString();
