@@ -65,6 +65,7 @@ public final class EvalCommand implements Callable<Integer> {
             json.put("intent_acc", m.intentAccuracy());
             json.put("slot_f1", m.slotF1());
             json.put("frame_acc", m.frameAccuracy());
+            json.put("slot_token_acc", m.slotTokenAccuracy());
             json.put("seconds", seconds);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("eval.json").toFile(), json);
         }

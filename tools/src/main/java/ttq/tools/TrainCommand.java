@@ -80,6 +80,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "by <unk> with probability ALPHA/(ALPHA+c), so unseen test words meet a trained <unk> (default ${DEFAULT-VALUE}: off).")
     double unkReplace;
 
+    @Option(names = "--position-init", defaultValue = "normal", description = "Start of the learned positional table: normal "
+            + "(N(0, 0.02)) or sinusoidal (Vaswani et al.'s sinusoids at the token embeddings' scale); default ${DEFAULT-VALUE}.")
+    String positionInit;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -120,6 +124,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!(warmup >= 0) || warmup > epochs) {
             throw new UsageException("--warmup must be in [0, --epochs], got " + warmup);
         }
+        if (!positionInit.equals("normal") && !positionInit.equals("sinusoidal")) {
+            throw new UsageException("--position-init must be normal or sinusoidal, got '" + positionInit + "'");
+        }
         if (!Files.isDirectory(data)) {
             throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
         }
@@ -140,6 +147,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
+        if (positionInit.equals("sinusoidal")) {
+            net.initSinusoidalPositions();
+        }
         Adam opt = new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f);
         int stepsPerEpoch = (train.size() + batch - 1) / batch;
         LrSchedule lrSchedule = schedule.equals("linear")
@@ -227,6 +237,7 @@ public final class TrainCommand implements Callable<Integer> {
         results.put("intent_acc", result.intentAccuracy());
         results.put("slot_f1", result.slotF1());
         results.put("frame_acc", result.frameAccuracy());
+        results.put("slot_token_acc", result.slotTokenAccuracy());
         results.put("params", net.parameterCount());
         results.put("size_mb", bytes / 1e6);
         results.put("compression", (double) denseBytes / bytes);
@@ -257,9 +268,9 @@ public final class TrainCommand implements Callable<Integer> {
     private String runKey() {
         String lrPart = schedule.equals("linear") ? String.format(Locale.ROOT, "lr=%s schedule=linear warmup=%s epochs=%d", lr, warmup, epochs)
                 : String.format(Locale.ROOT, "lr=%s", lr);
-        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d%s", task,
+        return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d%s%s", task,
                 data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength,
-                unkReplace > 0 ? " unk_replace=" + unkReplace : "");
+                unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit);
     }
 
     private void checkSameRun(Map<String, String> meta) {

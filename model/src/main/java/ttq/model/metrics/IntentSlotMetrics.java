@@ -70,6 +70,15 @@ public record IntentSlotMetrics(int utterances, int correctIntents, int correctF
         return slots.f1();
     }
 
+    /**
+     * Slot tag accuracy over tokens in percent (conlleval's "accuracy", O tags included), which
+     * equals a token-level micro-averaged F1 over all tags. Not the chunk F1 of {@link #slotF1()}:
+     * reported beside it because papers do not always say which "slot F1" they print.
+     */
+    public double slotTokenAccuracy() {
+        return slots.accuracy();
+    }
+
     /** Semantic-frame (sentence) accuracy in percent. */
     public double frameAccuracy() {
         return ConllEval.ratio(correctFrames, utterances);

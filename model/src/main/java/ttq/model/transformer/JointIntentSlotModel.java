@@ -1,6 +1,7 @@
 package ttq.model.transformer;
 
 import java.util.Random;
+import ttq.engine.GradMode;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
@@ -55,6 +56,42 @@ public final class JointIntentSlotModel extends Module {
 
     public TransformerConfig config() {
         return config;
+    }
+
+    /**
+     * Re-initialises the learned positional table with the fixed sinusoids of Vaswani et al.,
+     * scaled to the root-mean-square of the token embeddings. The table stays a trained
+     * parameter; the sinusoids only give it a start in which nearby positions look alike, so
+     * that attention can read "the word after 'to'" on a corpus too small to learn that
+     * from random vectors at each absolute position.
+     */
+    public void initSinusoidalPositions() {
+        int d = config.hidden(), n = Math.min(config.vocab(), 4096);
+        double tokenMeanSquare;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = i;
+            }
+            float[] rows = (ttmTokens != null ? ttmTokens.forward(ids, 1, n) : Ops.indexSelect(denseTokens, 0, ids)).toArray();
+            double sum = 0;
+            for (float v : rows) {
+                sum += (double) v * v;
+            }
+            tokenMeanSquare = sum / rows.length;
+        }
+        // A sinusoid table has mean square 1/2 per element.
+        double scale = Math.sqrt(2 * tokenMeanSquare);
+        float[] table = positions.data();
+        for (int pos = 0; pos < config.maxLength(); pos++) {
+            for (int i = 0; i < d; i += 2) {
+                double angle = pos / Math.pow(10000, (double) i / d);
+                table[pos * d + i] = (float) (scale * Math.sin(angle));
+                if (i + 1 < d) {
+                    table[pos * d + i + 1] = (float) (scale * Math.cos(angle));
+                }
+            }
+        }
     }
 
     /** Reseeds every dropout mask for one training step (see {@link DropoutSource}). */

@@ -37,6 +37,8 @@ class IntentSlotMetricsTest {
         assertEquals(100.0, m.slots().precision());
         assertEquals(50.0, m.slots().recall());
         assertEquals(200.0 / 3, m.slotF1(), 1e-12);
+        // tokens: 3 + 2 + 2 + 1 = 8, wrong: "B-c" and "B-new" -> 6/8
+        assertEquals(75.0, m.slotTokenAccuracy(), 1e-12);
         assertEquals("intent acc 50.00  slot F1 66.67  frame acc 25.00  (n=4)", m.summary());
 
         List<Utterance> gold = List.of(new Utterance(tags("a b c"), goldTags.get(0), goldIntents.get(0)),
