@@ -4,8 +4,9 @@
 #include "ttq_elementwise.h"
 #include "ttq_blas.h"
 
-#define TTQ_NATIVE_VERSION 2  // 2: skinny FP32 products
+#define TTQ_NATIVE_VERSION 3  // 2: skinny FP32 products; 3: fused factored linear rows
 static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
 #include "ttq_int8.h"
 #include "ttq_int8_packed.h"
 #include "ttq_skinny.h"
+#include "ttq_factored.h"

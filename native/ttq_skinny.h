@@ -187,8 +187,9 @@ static void ttq_smalln_avx2(int m, int n, int k, const float* a, int lda, const 
 
 // ---- tn: C[s, n] = A[kb, s]^T X[kb, n] for small s (weight gradients: a sum over the batch) ----
 
-static void ttq_tn_c(int s, int n, int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc) {
-    for (int j = 0; j < s; j++) {
+static void ttq_tn_c(int s, int n, int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc,
+                     bool accumulate = false) {
+    for (int j = 0; j < s && !accumulate; j++) {
         for (int q = 0; q < n; q++) {
             c[(int64_t) j * ldc + q] = 0.f;
         }
@@ -205,14 +206,15 @@ static void ttq_tn_c(int s, int n, int kb, const float* a, int lda, const float*
     }
 }
 
-// G rows of C (G <= 6) x 16 columns, summed over kb batch rows.
+// G rows of C (G <= 6) x 16 columns, summed over kb batch rows (added to C when accumulating).
 template <int G>
 __attribute__((target("avx2,fma")))
-static inline void ttq_tn_block_avx2(int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc) {
+static inline void ttq_tn_block_avx2(int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc,
+                                     bool accumulate) {
     __m256 acc0[G], acc1[G];
     for (int g = 0; g < G; g++) {
-        acc0[g] = _mm256_setzero_ps();
-        acc1[g] = _mm256_setzero_ps();
+        acc0[g] = accumulate ? _mm256_loadu_ps(c + (int64_t) g * ldc) : _mm256_setzero_ps();
+        acc1[g] = accumulate ? _mm256_loadu_ps(c + (int64_t) g * ldc + 8) : _mm256_setzero_ps();
     }
     for (int b = 0; b < kb; b++) {
         __m256 x0 = _mm256_loadu_ps(x + (int64_t) b * ldx), x1 = _mm256_loadu_ps(x + (int64_t) b * ldx + 8);
@@ -230,7 +232,8 @@ static inline void ttq_tn_block_avx2(int kb, const float* a, int lda, const floa
 }
 
 __attribute__((target("avx2,fma")))
-static void ttq_tn_avx2(int s, int n, int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc) {
+static void ttq_tn_avx2(int s, int n, int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc,
+                        bool accumulate = false) {
     int groups = (s + 5) / 6;
     int q = 0;
     for (; q + 16 <= n; q += 16) {
@@ -239,12 +242,12 @@ static void ttq_tn_avx2(int s, int n, int kb, const float* a, int lda, const flo
             const float* aj = a + j;
             float* cj = c + (int64_t) j * ldc + q;
             switch (g) {
-                case 1: ttq_tn_block_avx2<1>(kb, aj, lda, x + q, ldx, cj, ldc); break;
-                case 2: ttq_tn_block_avx2<2>(kb, aj, lda, x + q, ldx, cj, ldc); break;
-                case 3: ttq_tn_block_avx2<3>(kb, aj, lda, x + q, ldx, cj, ldc); break;
-                case 4: ttq_tn_block_avx2<4>(kb, aj, lda, x + q, ldx, cj, ldc); break;
-                case 5: ttq_tn_block_avx2<5>(kb, aj, lda, x + q, ldx, cj, ldc); break;
-                default: ttq_tn_block_avx2<6>(kb, aj, lda, x + q, ldx, cj, ldc); break;
+                case 1: ttq_tn_block_avx2<1>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
+                case 2: ttq_tn_block_avx2<2>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
+                case 3: ttq_tn_block_avx2<3>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
+                case 4: ttq_tn_block_avx2<4>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
+                case 5: ttq_tn_block_avx2<5>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
+                default: ttq_tn_block_avx2<6>(kb, aj, lda, x + q, ldx, cj, ldc, accumulate); break;
             }
             j += g;
         }
@@ -252,7 +255,7 @@ static void ttq_tn_avx2(int s, int n, int kb, const float* a, int lda, const flo
     if (q < n) {
         for (int j = 0; j < s; j++) {
             for (int qq = q; qq < n; qq++) {
-                float sum = 0.f;
+                float sum = accumulate ? c[(int64_t) j * ldc + qq] : 0.f;
                 for (int b = 0; b < kb; b++) {
                     sum += a[(int64_t) b * lda + j] * x[(int64_t) b * ldx + qq];
                 }

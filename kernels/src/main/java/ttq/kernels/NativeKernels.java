@@ -100,4 +100,15 @@ public final class NativeKernels {
     public static native void ttq_skinny_tn(int isa, int s, int n, int kb, @Const float[] a, @Cast("int64_t") long offA, int lda,
                                             @Const float[] x, @Cast("int64_t") long offX, int ldx,
                                             float[] c, @Cast("int64_t") long offC, int ldc);
+
+    @CriticalRegion
+    public static native void ttq_factored_forward(int isa, int rows, int m, int n, int r, int k, @Const float[] x, @Cast("int64_t") long offX,
+                                                   @Const float[] v, @Const float[] upT, float[] hp, @Cast("int64_t") long offH,
+                                                   float[] y, @Cast("int64_t") long offY);
+
+    @CriticalRegion
+    public static native void ttq_factored_backward(int isa, int flags, int rows, int m, int n, int r, int k,
+                                                    @Const float[] g, @Cast("int64_t") long offG, @Const float[] x, @Cast("int64_t") long offX,
+                                                    @Const float[] hp, @Cast("int64_t") long offH, @Const float[] upT, @Const float[] v,
+                                                    float[] dx, @Cast("int64_t") long offDx, float[] dvAcc, float[] gupAcc);
 }

@@ -59,6 +59,27 @@ public final class Parallel {
         POOL.invoke(new Chunk(body, rows, chunks, 0, chunks));
     }
 
+    /**
+     * Runs body(0) .. body(chunks - 1), one task per chunk, in parallel whenever there are two or
+     * more (the caller has already judged the work large enough to split).
+     */
+    public static void forChunks(int chunks, java.util.function.IntConsumer body) {
+        if (chunks <= 0) {
+            return;
+        }
+        if (POOL == null || chunks == 1 || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL)) {
+            for (int c = 0; c < chunks; c++) {
+                body.accept(c);
+            }
+            return;
+        }
+        POOL.invoke(new Chunk((from, to) -> {
+            for (int c = from; c < to; c++) {
+                body.accept(c);
+            }
+        }, chunks, chunks, 0, chunks));
+    }
+
     private static final class Chunk extends RecursiveAction {
         private final RangeBody body;
         private final int n, chunks, lo, hi;

@@ -4,19 +4,21 @@ import ttq.engine.Function;
 import ttq.engine.Shape;
 import ttq.engine.Tensor;
 import ttq.kernels.Blas;
-import ttq.kernels.SkinnyGemm;
+import ttq.kernels.FactoredKernels;
 
 /**
  * A linear layer through a rank-r bottleneck, fused: y = (x V^T) U^T + b for x [B, N],
- * V [r, N], U [M, r], b [M] (optional). Four GEMMs in all (two forward, four backward) with no
- * separate bias pass: the bias rides in the second GEMM as an extra column of U against a column
- * of ones appended to h = x V^T, and the backward GEMM g^T [h, 1] yields dU and db together.
+ * V [r, N], U [M, r], b [M] (optional). Six products in all (two forward, four backward) with no
+ * separate bias pass: the bias rides in the second product as an extra column of U against a
+ * column of ones appended to h = x V^T, and the backward product g^T [h, 1] yields dU and db
+ * together. For small bonds the products run fused over row blocks ({@link FactoredKernels}:
+ * one forward pass, one backward pass); larger bonds use OpenBLAS GEMMs.
  * A TT layer contracted at its middle bond is exactly this (U from the output cores, V from the
  * input cores), which is the cheapest order for large batches.
  */
 public final class FactoredLinear extends Function {
-    /** Bond sizes (r, +1 with a bias) up to this run on {@link SkinnyGemm}; larger ones on OpenBLAS. */
-    static final int SKINNY_MAX = 32;
+    /** Bond sizes (r, +1 with a bias) up to this run on {@link FactoredKernels}; larger ones on OpenBLAS. */
+    static final int SKINNY_MAX = FactoredKernels.MAX_K;
     private int b, n, m, r, k;
     private boolean hasBias;
     private float[] hp; // [B, k]: h = x V^T, then a column of ones when there is a bias
@@ -47,8 +49,7 @@ public final class FactoredLinear extends Function {
         float[] y = new float[bn * mm];
         float[] ud = u.data();
         if (kk <= SKINNY_MAX) {
-            // our skinny kernels: h = x V^T (long dot products), y = [h, 1] [U, b]^T (k-term rows)
-            SkinnyGemm.smallN(bn, rr, nn, x.data(), 0, nn, v.data(), 0, nn, hp, 0, kk);
+            // fused native rows: h = x V^T, then y = [h, 1] [U, b]^T while the block is in cache
             float[] upT = new float[kk * mm];
             for (int i = 0; i < mm; i++) {
                 for (int j = 0; j < rr; j++) {
@@ -57,11 +58,8 @@ public final class FactoredLinear extends Function {
             }
             if (bias != null) {
                 System.arraycopy(bias.data(), 0, upT, rr * mm, mm);
-                for (int i = 0; i < bn; i++) {
-                    hp[i * kk + rr] = 1f;
-                }
             }
-            SkinnyGemm.smallK(bn, mm, kk, hp, 0, kk, upT, 0, mm, y, 0, mm);
+            FactoredKernels.forward(bn, mm, nn, rr, kk, x.data(), v.data(), upT, hp, y);
             f.up = upT;
         } else {
             Blas.sgemm(false, true, bn, rr, nn, 1f, x.data(), 0, nn, v.data(), 0, nn, 0f, hp, 0, kk);
@@ -101,39 +99,28 @@ public final class FactoredLinear extends Function {
         return k <= SKINNY_MAX ? backwardSkinny(g) : backwardBlas(g);
     }
 
-    /** The same products as {@link #backwardBlas} on the skinny kernels; {@code up} holds [U, b]^T [k, M]. */
+    /** The same products as {@link #backwardBlas} in one fused native pass; {@code up} holds [U, b]^T [k, M]. */
     private Tensor[] backwardSkinny(Tensor g) {
         Tensor x = saved(0), v = saved(1);
-        float[] gd = g.data();
-        float[] gh = new float[b * r]; // dh = g U: U^T is the first r rows of up
-        SkinnyGemm.smallN(b, r, m, gd, 0, m, up, 0, m, gh, 0, r);
-        Tensor gx = null, gv = null, gu = null, gb = null;
-        if (needsGrad(0)) {
-            float[] d = new float[b * n];
-            SkinnyGemm.smallK(b, n, r, gh, 0, r, v.data(), 0, n, d, 0, n);
-            gx = Tensor.wrap(d, b, n);
-        }
-        if (needsGrad(1)) {
-            float[] d = new float[r * n];
-            SkinnyGemm.transposedA(r, n, b, gh, 0, r, x.data(), 0, n, d, 0, n);
-            gv = Tensor.wrap(d, r, n);
-        }
-        if (needsGrad(2) || (hasBias && needsGrad(3))) {
-            // [dU, db]^T = [h, 1]^T g in one pass: rows 0..r-1 are dU^T, row r is db
-            float[] gupT = new float[k * m];
-            SkinnyGemm.transposedA(k, m, b, hp, 0, k, gd, 0, m, gupT, 0, m);
-            if (needsGrad(2)) {
-                float[] d = new float[m * r];
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < r; j++) {
-                        d[i * r + j] = gupT[j * m + i];
-                    }
+        boolean wantUp = needsGrad(2) || (hasBias && needsGrad(3));
+        float[] dx = needsGrad(0) ? new float[b * n] : null;
+        float[] dv = needsGrad(1) ? new float[r * n] : null;
+        float[] gupT = wantUp ? new float[k * m] : null; // rows 0..r-1: dU^T, row r: db
+        FactoredKernels.backward(b, m, n, r, k, g.data(), x.data(), hp, up, v.data(), dx, dv, gupT);
+        Tensor gx = dx == null ? null : Tensor.wrap(dx, b, n);
+        Tensor gv = dv == null ? null : Tensor.wrap(dv, r, n);
+        Tensor gu = null, gb = null;
+        if (needsGrad(2)) {
+            float[] d = new float[m * r];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < r; j++) {
+                    d[i * r + j] = gupT[j * m + i];
                 }
-                gu = Tensor.wrap(d, m, r);
             }
-            if (hasBias && needsGrad(3)) {
-                gb = Tensor.wrap(java.util.Arrays.copyOfRange(gupT, r * m, r * m + m), m);
-            }
+            gu = Tensor.wrap(d, m, r);
+        }
+        if (hasBias && needsGrad(3)) {
+            gb = Tensor.wrap(java.util.Arrays.copyOfRange(gupT, r * m, r * m + m), m);
         }
         return hasBias ? new Tensor[] {gx, gv, gu, gb} : new Tensor[] {gx, gv, gu};
     }

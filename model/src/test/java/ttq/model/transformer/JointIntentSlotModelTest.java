@@ -65,6 +65,36 @@ class JointIntentSlotModelTest {
         }
     }
 
+    /** Sinusoids at the token embeddings' root-mean-square; the table stays a trained parameter. */
+    @Test
+    void sinusoidalPositionsMatchTheFormulaAndTheTokenScale() {
+        for (String format : new String[] {"dense", "tt"}) {
+            JointIntentSlotModel m = new JointIntentSlotModel(small(format, 32), 5);
+            m.initSinusoidalPositions();
+            Tensor p = m.stateDict().get("positions");
+            int d = 24;
+            double tokenMs = 0;
+            int[] ids = new int[20];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = i;
+            }
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                Tensor rows = format.equals("tt") ? ((ttq.model.tt.TtmEmbedding) m.namedModules().get("tokens")).forward(ids, 1, 20)
+                        : m.stateDict().get("tokens");
+                for (float v : rows.toArray()) {
+                    tokenMs += (double) v * v;
+                }
+                tokenMs /= rows.numel();
+            }
+            double scale = Math.sqrt(2 * tokenMs);
+            assertEquals(0f, p.get(0, 0), 1e-7f);
+            assertEquals((float) scale, p.get(0, 1), 1e-6f * (float) scale);
+            assertEquals((float) (scale * Math.sin(3 / Math.pow(10000, 4.0 / d))), p.get(3, 4), 1e-6f * (float) scale);
+            assertEquals((float) (scale * Math.cos(7 / Math.pow(10000, 10.0 / d))), p.get(7, 11), 1e-6f * (float) scale);
+            assertTrue(m.parameters().contains(p), format + ": the positional table is still a parameter");
+        }
+    }
+
     @Test
     void paperConfigurationAndBadOnes() {
         TransformerConfig c = TransformerConfig.atisTable1(870, 21, 120, "tt", 8, 64, 0.1f);

@@ -1,0 +1,132 @@
+package ttq.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused factored-linear passes against double-precision references of the six products, on
+ * both paths: row counts around the 16-row blocks and the thread split, bonds with and without
+ * the bias row, widths around the 8/16-wide vectors, each gradient requested or not.
+ */
+class FactoredKernelsProperties {
+    private static float[] random(Random r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static void close(double want, double scale, float got, String what) {
+        assertTrue(Math.abs(got - want) <= 1e-5 * (scale + 1), what + ": got " + got + ", want " + want);
+    }
+
+    @Property(tries = 80)
+    void forwardAndBackward(@ForAll @IntRange(min = 0, max = 90) int b, @ForAll @IntRange(min = 1, max = 40) int m,
+                            @ForAll @IntRange(min = 1, max = 40) int n, @ForAll @IntRange(min = 1, max = 12) int r,
+                            @ForAll boolean bias, @ForAll @IntRange(min = 0, max = 7) int wanted,
+                            @ForAll @IntRange(min = 0, max = 1) int isa, @ForAll long seed) {
+        assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
+        Random rnd = new Random(seed);
+        int k = r + (bias ? 1 : 0);
+        float[] x = random(rnd, b * n), v = random(rnd, r * n), upT = random(rnd, k * m), g = random(rnd, b * m);
+        float[] hp = new float[b * k], y = new float[b * m];
+        FactoredKernels.forward(isa, b, m, n, r, k, x, v, upT, hp, y);
+        double[] h = new double[b * k];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < r; j++) {
+                double s = 0, abs = 0;
+                for (int p = 0; p < n; p++) {
+                    s += (double) x[i * n + p] * v[j * n + p];
+                    abs += Math.abs((double) x[i * n + p] * v[j * n + p]);
+                }
+                h[i * k + j] = s;
+                close(s, abs, hp[i * k + j], "h[" + i + "," + j + "]");
+            }
+            if (bias) {
+                h[i * k + r] = 1;
+                close(1, 0, hp[i * k + r], "ones column");
+            }
+            for (int q = 0; q < m; q++) {
+                double s = 0, abs = 0;
+                for (int j = 0; j < k; j++) {
+                    s += hp[i * k + j] * (double) upT[j * m + q];
+                    abs += Math.abs(hp[i * k + j] * (double) upT[j * m + q]);
+                }
+                close(s, abs, y[i * m + q], "y[" + i + "," + q + "]");
+            }
+        }
+        float[] dx = (wanted & 1) != 0 ? new float[b * n] : null;
+        float[] dv = (wanted & 2) != 0 ? random(rnd, r * n) : null; // added to: start from non-zero values
+        float[] dup = (wanted & 4) != 0 ? random(rnd, k * m) : null;
+        float[] dv0 = dv == null ? null : dv.clone(), dup0 = dup == null ? null : dup.clone();
+        FactoredKernels.backward(isa, b, m, n, r, k, g, x, hp, upT, v, dx, dv, dup);
+        double[] dh = new double[b * r];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < r; j++) {
+                for (int q = 0; q < m; q++) {
+                    dh[i * r + j] += (double) g[i * m + q] * upT[j * m + q];
+                }
+            }
+        }
+        if (dx != null) {
+            for (int i = 0; i < b; i++) {
+                for (int p = 0; p < n; p++) {
+                    double s = 0, abs = 0;
+                    for (int j = 0; j < r; j++) {
+                        s += dh[i * r + j] * v[j * n + p];
+                        abs += Math.abs(dh[i * r + j] * v[j * n + p]);
+                    }
+                    close(s, abs * m, dx[i * n + p], "dx[" + i + "," + p + "]");
+                }
+            }
+        }
+        if (dv != null) {
+            for (int j = 0; j < r; j++) {
+                for (int p = 0; p < n; p++) {
+                    double s = dv0[j * n + p], abs = Math.abs(s);
+                    for (int i = 0; i < b; i++) {
+                        s += dh[i * r + j] * x[i * n + p];
+                        abs += Math.abs(dh[i * r + j] * x[i * n + p]) * m;
+                    }
+                    close(s, abs, dv[j * n + p], "dV[" + j + "," + p + "]");
+                }
+            }
+        }
+        if (dup != null) {
+            for (int j = 0; j < k; j++) {
+                for (int q = 0; q < m; q++) {
+                    double s = dup0[j * m + q], abs = Math.abs(s);
+                    for (int i = 0; i < b; i++) {
+                        s += h[i * k + j] * g[i * m + q];
+                        abs += Math.abs(h[i * k + j] * g[i * m + q]) * n;
+                    }
+                    close(s, abs, dup[j * m + q], "dUp[" + j + "," + q + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void badShapesAreExceptions() {
+        float[] a = new float[100];
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.forward(4, 5, 5, 3, 5, a, a.clone(), a.clone(), a.clone(), new float[100]));
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.forward(4, 5, 5, 3, 3, a, a.clone(), a.clone(), a.clone(), new float[19]));
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.forward(4, 5, 5, 33, 33, new float[9999], new float[9999], new float[9999], new float[9999], new float[9999]));
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.forward(4, 5, 5, 3, 3, a, a.clone(), a.clone(), a, new float[100]));
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.backward(4, 5, 5, 3, 3, a.clone(), a.clone(), a.clone(), a.clone(), a.clone(),
+                new float[19], null, null));
+        float[] out = new float[100];
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.backward(4, 5, 5, 3, 3, a.clone(), a.clone(), a.clone(), a.clone(), a.clone(),
+                out, out, null));
+        assertThrows(IllegalArgumentException.class, () -> FactoredKernels.backward(4, 5, 5, 3, 3, a, a.clone(), a.clone(), a.clone(), a.clone(),
+                a, null, null));
+    }
+}
