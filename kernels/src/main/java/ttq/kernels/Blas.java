@@ -16,6 +16,9 @@ public final class Blas {
     }
 
     /** Single GEMM; A is m x k (k x m when transA), B is k x n (n x k when transB), C is m x n. */
+    /** OpenBLAS runs a GEMM single-threaded below m * n * k = 65536 * 4 (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD). */
+    private static final long OPENBLAS_THREADED_MACS = 1L << 18;
+
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {
@@ -60,6 +63,9 @@ public final class Blas {
                 }
             }
             return;
+        }
+        if ((long) m * n * k * batch >= OPENBLAS_THREADED_MACS) {
+            Parallel.releaseCores(); // OpenBLAS will start its own threads: our idle workers stop spinning
         }
         if (batch == 1) {
             NativeKernels.ttq_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);

@@ -1,12 +1,9 @@
 package ttq.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
-
 /**
- * Splits large elementwise loops over the machine's cores. Small ranges run inline: a fork costs
- * microseconds, so only work above {@link #GRAIN} elements is split. Never call BLAS from inside
+ * Splits large elementwise loops over the machine's cores ({@link WorkerTeam}: the caller runs
+ * part 0, spinning workers the rest). Small ranges run inline: a hand-off costs microseconds, so
+ * only work above {@link #GRAIN} elements is split. Never call BLAS from inside
  * a parallel body (OpenBLAS has its own threads).
  */
 public final class Parallel {
@@ -14,7 +11,7 @@ public final class Parallel {
     public static final int GRAIN = 1 << 16;
 
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    private static final WorkerTeam TEAM = THREADS > 1 ? new WorkerTeam(THREADS - 1) : null;
 
     /** A loop body over the element range [from, to). */
     @FunctionalInterface
@@ -34,12 +31,11 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        if (POOL == null || n < 2 * GRAIN || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL)) {
+        if (TEAM == null || n < 2 * GRAIN) {
             body.run(0, n);
             return;
         }
-        int chunks = Math.min(THREADS, n / GRAIN);
-        POOL.invoke(new Chunk(body, n, chunks, 0, chunks));
+        split(body, n, Math.min(THREADS, n / GRAIN));
     }
 
     /**
@@ -51,12 +47,11 @@ public final class Parallel {
             return;
         }
         long work = (long) rows * Math.max(1, rowSize);
-        if (POOL == null || rows < 2 || work < 2L * GRAIN || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL)) {
+        if (TEAM == null || rows < 2 || work < 2L * GRAIN) {
             body.run(0, rows);
             return;
         }
-        int chunks = (int) Math.min(Math.min(THREADS, rows), work / GRAIN);
-        POOL.invoke(new Chunk(body, rows, chunks, 0, chunks));
+        split(body, rows, (int) Math.min(Math.min(THREADS, rows), work / GRAIN));
     }
 
     /**
@@ -67,39 +62,33 @@ public final class Parallel {
         if (chunks <= 0) {
             return;
         }
-        if (POOL == null || chunks == 1 || (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == POOL)) {
+        if (TEAM == null || chunks == 1) {
             for (int c = 0; c < chunks; c++) {
                 body.accept(c);
             }
             return;
         }
-        POOL.invoke(new Chunk((from, to) -> {
+        split((from, to) -> {
             for (int c = from; c < to; c++) {
                 body.accept(c);
             }
-        }, chunks, chunks, 0, chunks));
+        }, chunks, chunks);
     }
 
-    private static final class Chunk extends RecursiveAction {
-        private final RangeBody body;
-        private final int n, chunks, lo, hi;
-
-        Chunk(RangeBody body, int n, int chunks, int lo, int hi) {
-            this.body = body;
-            this.n = n;
-            this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
+    /**
+     * Tells idle workers to park now instead of spinning: call before handing the cores to
+     * another thread pool (OpenBLAS), whose threads would otherwise share a core with a spinner.
+     */
+    public static void releaseCores() {
+        if (TEAM != null) {
+            TEAM.release();
         }
+    }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.run((int) ((long) n * lo / chunks), (int) ((long) n * hi / chunks));
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunk(body, n, chunks, lo, mid), new Chunk(body, n, chunks, mid, hi));
+    /** Runs body over [0, n) in {@code chunks} parts on the worker team (inline when it is busy). */
+    private static void split(RangeBody body, int n, int chunks) {
+        if (chunks <= 1 || !TEAM.tryRun(body, n, Math.min(chunks, TEAM.size()))) {
+            body.run(0, n);
         }
     }
 }

@@ -96,6 +96,8 @@ class Int8GemmProperties {
     void largeShapesAgreeAcrossPaths() {
         for (Int8Path p : Int8Path.supportedPaths()) {
             checkPath(p, 67, 131, 768, 0, 11);
+            // long k: the AVX-512 path's L2-sized column chunks hold 2 panels here, so 200 columns span 4 chunks
+            checkPath(p, 29, 200, 3001, 0, 12);
         }
     }
 

@@ -1,0 +1,145 @@
+package ttq.kernels;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of worker threads for {@link Parallel}'s sections. A training step runs hundreds
+ * of short parallel sections back to back; waking a parked thread costs tens of microseconds on
+ * a VM, so after each job a worker spins for {@link #SPIN_NANOS} before parking, and the next
+ * section (usually microseconds later) starts without a wake-up. The caller always runs part 0
+ * itself. One section at a time: a second concurrent caller, or a body that itself calls
+ * {@link Parallel}, runs its parts inline.
+ */
+final class WorkerTeam {
+    /** How long an idle worker spins before parking (short: the core may be wanted by OpenBLAS). */
+    static final long SPIN_NANOS = 100_000;
+
+    private final Worker[] workers;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    /** Bumped by {@link #release()}: a spinning worker that sees it change parks at once. */
+    private volatile long releases;
+
+    WorkerTeam(int workers) {
+        this.workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) {
+            this.workers[i] = new Worker("ttq-parallel-" + (i + 1));
+            this.workers[i].start();
+        }
+    }
+
+    /** Parts a section may use: the caller plus the workers. */
+    int size() {
+        return workers.length + 1;
+    }
+
+    /**
+     * Runs body over [0, n) in {@code parts} equal parts (2 <= parts <= size()), part 0 on the
+     * calling thread; returns when all have finished and rethrows the first failure. Returns
+     * false (having run nothing) when the team is busy with another section.
+     */
+    boolean tryRun(Parallel.RangeBody body, int n, int parts) {
+        if (Thread.currentThread() instanceof Worker || !busy.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            for (int p = 1; p < parts; p++) {
+                workers[p - 1].post(body, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts));
+            }
+            Throwable failure = null;
+            try {
+                body.run(0, (int) ((long) n / parts));
+            } catch (Throwable t) {
+                failure = t;
+            }
+            for (int p = 1; p < parts; p++) {
+                Throwable t = workers[p - 1].await();
+                if (failure == null) {
+                    failure = t;
+                }
+            }
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure instanceof Error er) {
+                throw er;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
+            }
+            return true;
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    /** Makes idle workers park now rather than finish their spin. */
+    void release() {
+        releases++;
+    }
+
+    private final class Worker extends Thread {
+        private volatile long posted, done;
+        private volatile boolean parked;
+        private Parallel.RangeBody body;
+        private int from, to;
+        private Throwable failure;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        /** Hands a part to this worker (plain fields are published by the volatile write of posted). */
+        void post(Parallel.RangeBody b, int f, int t) {
+            body = b;
+            from = f;
+            to = t;
+            failure = null;
+            posted = posted + 1;
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        /** Waits for the posted part; its failure, or null. */
+        Throwable await() {
+            long want = posted;
+            while (done != want) {
+                Thread.onSpinWait();
+            }
+            Throwable t = failure;
+            body = null;
+            return t;
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long idleSince = System.nanoTime(), released = releases;
+                while (posted == seen) {
+                    if (System.nanoTime() - idleSince < SPIN_NANOS && releases == released) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    // Dekker-style: flag first, then re-check, so a post between the two is never missed
+                    parked = true;
+                    if (posted == seen) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    idleSince = System.nanoTime();
+                    released = releases;
+                }
+                seen = posted;
+                try {
+                    body.run(from, to);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done = seen;
+            }
+        }
+    }
+}
