@@ -1,7 +1,6 @@
 package ttq.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -16,18 +15,6 @@ import org.junit.jupiter.api.Test;
  * the bias row, widths around the 8/16-wide vectors, each gradient requested or not.
  */
 class FactoredKernelsProperties {
-    private static float[] random(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    private static void close(double want, double scale, float got, String what) {
-        assertTrue(Math.abs(got - want) <= 1e-5 * (scale + 1), what + ": got " + got + ", want " + want);
-    }
-
     @Property(tries = 80)
     void forwardAndBackward(@ForAll @IntRange(min = 0, max = 90) int b, @ForAll @IntRange(min = 1, max = 40) int m,
                             @ForAll @IntRange(min = 1, max = 40) int n, @ForAll @IntRange(min = 1, max = 12) int r,
@@ -36,7 +23,7 @@ class FactoredKernelsProperties {
         assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
         Random rnd = new Random(seed);
         int k = r + (bias ? 1 : 0);
-        float[] x = random(rnd, b * n), v = random(rnd, r * n), upT = random(rnd, k * m), g = random(rnd, b * m);
+        float[] x = FloatChecks.gaussian(rnd, b * n), v = FloatChecks.gaussian(rnd, r * n), upT = FloatChecks.gaussian(rnd, k * m), g = FloatChecks.gaussian(rnd, b * m);
         float[] hp = new float[b * k], y = new float[b * m];
         FactoredKernels.forward(isa, b, m, n, r, k, x, v, upT, hp, y);
         double[] h = new double[b * k];
@@ -48,11 +35,11 @@ class FactoredKernelsProperties {
                     abs += Math.abs((double) x[i * n + p] * v[j * n + p]);
                 }
                 h[i * k + j] = s;
-                close(s, abs, hp[i * k + j], "h[" + i + "," + j + "]");
+                FloatChecks.assertClose(s, abs, hp[i * k + j], "h[" + i + "," + j + "]");
             }
             if (bias) {
                 h[i * k + r] = 1;
-                close(1, 0, hp[i * k + r], "ones column");
+                FloatChecks.assertClose(1, 0, hp[i * k + r], "ones column");
             }
             for (int q = 0; q < m; q++) {
                 double s = 0, abs = 0;
@@ -60,12 +47,12 @@ class FactoredKernelsProperties {
                     s += hp[i * k + j] * (double) upT[j * m + q];
                     abs += Math.abs(hp[i * k + j] * (double) upT[j * m + q]);
                 }
-                close(s, abs, y[i * m + q], "y[" + i + "," + q + "]");
+                FloatChecks.assertClose(s, abs, y[i * m + q], "y[" + i + "," + q + "]");
             }
         }
         float[] dx = (wanted & 1) != 0 ? new float[b * n] : null;
-        float[] dv = (wanted & 2) != 0 ? random(rnd, r * n) : null; // added to: start from non-zero values
-        float[] dup = (wanted & 4) != 0 ? random(rnd, k * m) : null;
+        float[] dv = (wanted & 2) != 0 ? FloatChecks.gaussian(rnd, r * n) : null; // added to: start from non-zero values
+        float[] dup = (wanted & 4) != 0 ? FloatChecks.gaussian(rnd, k * m) : null;
         float[] dv0 = dv == null ? null : dv.clone(), dup0 = dup == null ? null : dup.clone();
         FactoredKernels.backward(isa, b, m, n, r, k, g, x, hp, upT, v, dx, dv, dup);
         double[] dh = new double[b * r];
@@ -84,7 +71,7 @@ class FactoredKernelsProperties {
                         s += dh[i * r + j] * v[j * n + p];
                         abs += Math.abs(dh[i * r + j] * v[j * n + p]);
                     }
-                    close(s, abs * m, dx[i * n + p], "dx[" + i + "," + p + "]");
+                    FloatChecks.assertClose(s, abs * m, dx[i * n + p], "dx[" + i + "," + p + "]");
                 }
             }
         }
@@ -96,7 +83,7 @@ class FactoredKernelsProperties {
                         s += dh[i * r + j] * x[i * n + p];
                         abs += Math.abs(dh[i * r + j] * x[i * n + p]) * m;
                     }
-                    close(s, abs, dv[j * n + p], "dV[" + j + "," + p + "]");
+                    FloatChecks.assertClose(s, abs, dv[j * n + p], "dV[" + j + "," + p + "]");
                 }
             }
         }
@@ -108,7 +95,7 @@ class FactoredKernelsProperties {
                         s += h[i * k + j] * g[i * m + q];
                         abs += Math.abs(h[i * k + j] * g[i * m + q]) * n;
                     }
-                    close(s, abs, dup[j * m + q], "dUp[" + j + "," + q + "]");
+                    FloatChecks.assertClose(s, abs, dup[j * m + q], "dUp[" + j + "," + q + "]");
                 }
             }
         }

@@ -2,7 +2,6 @@ package ttq.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -17,26 +16,13 @@ import org.junit.jupiter.api.Test;
  * dimensions larger than the extents, offsets, sizes that split over threads.
  */
 class SkinnyGemmProperties {
-    private static float[] random(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    /** |got - want| <= 1e-5 * (sum of |terms| + 1): float accumulation error bound with margin. */
-    private static void assertClose(double want, double scale, float got, String what) {
-        assertTrue(Math.abs(got - want) <= 1e-5 * (scale + 1), what + ": got " + got + ", want " + want);
-    }
-
     @Property(tries = 60)
     void smallK(@ForAll @IntRange(min = 1, max = 70) int m, @ForAll @IntRange(min = 1, max = 70) int n,
                 @ForAll @IntRange(min = 0, max = 19) int k, @ForAll @IntRange(min = 0, max = 1) int isa, @ForAll long seed) {
         assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
         Random r = new Random(seed);
         int lda = k + r.nextInt(3), ldb = n + r.nextInt(3), ldc = n + r.nextInt(3), offA = r.nextInt(4), offC = r.nextInt(4);
-        float[] a = random(r, offA + m * Math.max(1, lda)), b = random(r, k * ldb), c = random(r, offC + m * ldc);
+        float[] a = FloatChecks.gaussian(r, offA + m * Math.max(1, lda)), b = FloatChecks.gaussian(r, k * ldb), c = FloatChecks.gaussian(r, offC + m * ldc);
         SkinnyGemm.smallK(isa, m, n, k, a, offA, Math.max(1, lda), b, 0, ldb, c, offC, ldc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -46,7 +32,7 @@ class SkinnyGemmProperties {
                     s += t;
                     abs += Math.abs(t);
                 }
-                assertClose(s, abs, c[offC + i * ldc + j], "C[" + i + "," + j + "]");
+                FloatChecks.assertClose(s, abs, c[offC + i * ldc + j], "C[" + i + "," + j + "]");
             }
         }
     }
@@ -57,7 +43,7 @@ class SkinnyGemmProperties {
         assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
         Random r = new Random(seed);
         int lda = Math.max(1, k + r.nextInt(3)), ldb = Math.max(1, k + r.nextInt(3)), ldc = n + r.nextInt(3), offB = r.nextInt(4);
-        float[] a = random(r, m * lda), bt = random(r, offB + n * ldb), c = random(r, m * ldc);
+        float[] a = FloatChecks.gaussian(r, m * lda), bt = FloatChecks.gaussian(r, offB + n * ldb), c = FloatChecks.gaussian(r, m * ldc);
         SkinnyGemm.smallN(isa, m, n, k, a, 0, lda, bt, offB, ldb, c, 0, ldc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
@@ -67,7 +53,7 @@ class SkinnyGemmProperties {
                     s += t;
                     abs += Math.abs(t);
                 }
-                assertClose(s, abs, c[i * ldc + j], "C[" + i + "," + j + "]");
+                FloatChecks.assertClose(s, abs, c[i * ldc + j], "C[" + i + "," + j + "]");
             }
         }
     }
@@ -78,7 +64,7 @@ class SkinnyGemmProperties {
         assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
         Random r = new Random(seed);
         int lda = s + r.nextInt(3), ldx = n + r.nextInt(3), ldc = n + r.nextInt(3), offX = r.nextInt(4);
-        float[] a = random(r, Math.max(1, kb * lda)), x = random(r, offX + kb * ldx), c = random(r, s * ldc);
+        float[] a = FloatChecks.gaussian(r, Math.max(1, kb * lda)), x = FloatChecks.gaussian(r, offX + kb * ldx), c = FloatChecks.gaussian(r, s * ldc);
         SkinnyGemm.transposedA(isa, s, n, kb, a, 0, lda, x, offX, ldx, c, 0, ldc);
         for (int j = 0; j < s; j++) {
             for (int q = 0; q < n; q++) {
@@ -88,7 +74,7 @@ class SkinnyGemmProperties {
                     sum += t;
                     abs += Math.abs(t);
                 }
-                assertClose(sum, abs, c[j * ldc + q], "C[" + j + "," + q + "]");
+                FloatChecks.assertClose(sum, abs, c[j * ldc + q], "C[" + j + "," + q + "]");
             }
         }
     }
@@ -97,13 +83,13 @@ class SkinnyGemmProperties {
     void largeShapesSplitOverThreadsMatchTheSingleCall() {
         Random r = new Random(7);
         int m = 768, n = 3072, k = 11;
-        float[] a = random(r, m * k), b = random(r, k * n), split = new float[m * n], one = new float[m * n];
+        float[] a = FloatChecks.gaussian(r, m * k), b = FloatChecks.gaussian(r, k * n), split = new float[m * n], one = new float[m * n];
         SkinnyGemm.smallK(m, n, k, a, 0, k, b, 0, n, split, 0, n);
         SkinnyGemm.smallK(SkinnyGemm.hasAvx2() ? 1 : 0, 1, n, k, a, 0, k, b, 0, n, one, 0, n); // row 0 alone
         for (int j = 0; j < n; j++) {
             assertEquals(one[j], split[j], 0f);
         }
-        float[] x = random(r, m * n), c = new float[k * n];
+        float[] x = FloatChecks.gaussian(r, m * n), c = new float[k * n];
         SkinnyGemm.transposedA(k, n, m, a, 0, k, x, 0, n, c, 0, n);
         double s = 0;
         for (int row = 0; row < m; row++) {
