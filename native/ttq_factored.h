@@ -46,21 +46,13 @@ static void ttq_factored_backward(int isa, int flags, int rows, int m, int n, in
         const float* gb = g + (int64_t) i * m;
         ttq_skinny_smalln(isa, br, r, m, gb, 0, m, upT, 0, m, dh, 0, r);
         if (flags & 4) {
-            if (isa == 1) {
-                ttq_tn_avx2(k, m, br, hp + (int64_t) i * k, k, gb, m, gupAcc, m, true);
-            } else {
-                ttq_tn_c(k, m, br, hp + (int64_t) i * k, k, gb, m, gupAcc, m, true);
-            }
+            ttq_skinny_tn(isa, k, m, br, hp + (int64_t) i * k, 0, k, gb, 0, m, gupAcc, 0, m, true);
         }
         if (flags & 1) {
             ttq_skinny_smallk(isa, br, n, r, dh, 0, r, v, 0, n, dx + (int64_t) i * n, 0, n);
         }
         if (flags & 2) {
-            if (isa == 1) {
-                ttq_tn_avx2(r, n, br, dh, r, x + (int64_t) i * n, n, dvAcc, n, true);
-            } else {
-                ttq_tn_c(r, n, br, dh, r, x + (int64_t) i * n, n, dvAcc, n, true);
-            }
+            ttq_skinny_tn(isa, r, n, br, dh, 0, r, x + (int64_t) i * n, 0, n, dvAcc, 0, n, true);
         }
     }
 }

@@ -286,10 +286,10 @@ static void ttq_skinny_smalln(int isa, int m, int n, int k, const float* a, int6
 }
 
 static void ttq_skinny_tn(int isa, int s, int n, int kb, const float* a, int64_t offA, int lda,
-                          const float* x, int64_t offX, int ldx, float* c, int64_t offC, int ldc) {
+                          const float* x, int64_t offX, int ldx, float* c, int64_t offC, int ldc, bool accumulate = false) {
     if (isa == 1) {
-        ttq_tn_avx2(s, n, kb, a + offA, lda, x + offX, ldx, c + offC, ldc);
+        ttq_tn_avx2(s, n, kb, a + offA, lda, x + offX, ldx, c + offC, ldc, accumulate);
     } else {
-        ttq_tn_c(s, n, kb, a + offA, lda, x + offX, ldx, c + offC, ldc);
+        ttq_tn_c(s, n, kb, a + offA, lda, x + offX, ldx, c + offC, ldc, accumulate);
     }
 }

@@ -15,10 +15,10 @@ public final class Blas {
     private Blas() {
     }
 
-    /** Single GEMM; A is m x k (k x m when transA), B is k x n (n x k when transB), C is m x n. */
     /** OpenBLAS runs a GEMM single-threaded below m * n * k = 65536 * 4 (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD). */
     private static final long OPENBLAS_THREADED_MACS = 1L << 18;
 
+    /** Single GEMM; A is m x k (k x m when transA), B is k x n (n x k when transB), C is m x n. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int offA, int lda, float[] b, int offB, int ldb,
                              float beta, float[] c, int offC, int ldc) {

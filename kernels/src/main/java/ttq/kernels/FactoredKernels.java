@@ -13,7 +13,8 @@ package ttq.kernels;
 public final class FactoredKernels {
     /** Largest bond (k = r, + 1 with a bias) the fused kernels take (a stack buffer in C). */
     public static final int MAX_K = 32;
-    private static final int ISA = SkinnyGemm.hasAvx2() ? 1 : 0;
+    /** Rows per block in the native passes (TTQ_FACTORED_BLOCK): a thread gets at least one block. */
+    private static final int BLOCK_ROWS = 16;
     private static final float[] UNUSED = new float[1];
 
     static {
@@ -25,7 +26,7 @@ public final class FactoredKernels {
 
     /** hp = [x V^T, 1] (the ones column only when k = r + 1) and y = hp upT; hp and y are overwritten. */
     public static void forward(int b, int m, int n, int r, int k, float[] x, float[] v, float[] upT, float[] hp, float[] y) {
-        forward(ISA, b, m, n, r, k, x, v, upT, hp, y);
+        forward(SkinnyGemm.ISA, b, m, n, r, k, x, v, upT, hp, y);
     }
 
     static void forward(int isa, int b, int m, int n, int r, int k, float[] x, float[] v, float[] upT, float[] hp, float[] y) {
@@ -56,7 +57,7 @@ public final class FactoredKernels {
      */
     public static void backward(int b, int m, int n, int r, int k, float[] g, float[] x, float[] hp, float[] upT, float[] v,
                                 float[] dx, float[] dv, float[] dupT) {
-        backward(ISA, b, m, n, r, k, g, x, hp, upT, v, dx, dv, dupT);
+        backward(SkinnyGemm.ISA, b, m, n, r, k, g, x, hp, upT, v, dx, dv, dupT);
     }
 
     static void backward(int isa, int b, int m, int n, int r, int k, float[] g, float[] x, float[] hp, float[] upT, float[] v,
@@ -121,10 +122,10 @@ public final class FactoredKernels {
     /** One chunk per core when the rows carry enough work (about 2^17 multiply-adds per call). */
     private static int chunks(int rows, long workPerRow) {
         int t = Parallel.threads();
-        if (t < 2 || rows < 2 * 16 || rows * workPerRow < (1L << 17)) {
+        if (t < 2 || rows < 2 * BLOCK_ROWS || rows * workPerRow < (1L << 17)) {
             return 1;
         }
-        return Math.min(t, rows / 16);
+        return Math.min(t, rows / BLOCK_ROWS);
     }
 
     private static void checkIsa(int isa) {

@@ -62,17 +62,16 @@ public final class Parallel {
         if (chunks <= 0) {
             return;
         }
-        if (TEAM == null || chunks == 1) {
-            for (int c = 0; c < chunks; c++) {
-                body.accept(c);
-            }
-            return;
-        }
-        split((from, to) -> {
+        RangeBody each = (from, to) -> {
             for (int c = from; c < to; c++) {
                 body.accept(c);
             }
-        }, chunks, chunks);
+        };
+        if (TEAM == null) {
+            each.run(0, chunks);
+        } else {
+            split(each, chunks, chunks);
+        }
     }
 
     /**

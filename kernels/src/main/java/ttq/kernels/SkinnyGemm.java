@@ -9,7 +9,7 @@ package ttq.kernels;
  */
 public final class SkinnyGemm {
     /** 0: portable C, 1: AVX2 + FMA. */
-    private static final int ISA = CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA) ? 1 : 0;
+    static final int ISA = CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA) ? 1 : 0;
 
     static {
         NativeLibrary.require();
