@@ -32,15 +32,32 @@ import ttq.engine.ops.Tanh;
  * Operations return new tensors; {@link #reshape} shares storage.
  */
 public final class Tensor {
-    private final float[] data;
+    private float[] data; // null once released by its StepScope
     private final int[] shape;
     private boolean requiresGrad;
     private Tensor grad;
+    private float[] spareGrad; // storage of the gradient zeroGrad dropped, for the next one
     private Function gradFn;
 
     private Tensor(float[] data, int[] shape) {
         this.data = data;
         this.shape = shape;
+        StepScope.track(this, data);
+    }
+
+    /** Drops this tensor's storage and graph links: its StepScope closed and recycles the array. */
+    void release() {
+        data = null;
+        grad = null;
+        gradFn = null;
+    }
+
+    private float[] live() {
+        if (data == null) {
+            throw new IllegalStateException("tensor of shape " + Shape.str(shape) + " was released when the StepScope it was made in"
+                    + " closed; read or copy() what you keep before closing the scope");
+        }
+        return data;
     }
 
     // ------------------------------------------------------------------ creation
@@ -137,21 +154,22 @@ public final class Tensor {
     }
 
     public int numel() {
-        return data.length;
+        return data != null ? data.length : Shape.numel(shape);
     }
 
     /** The backing array (row-major). Writing to it bypasses autograd: only for kernels and optimizers. */
     public float[] data() {
-        return data;
+        return live();
     }
 
     /** A copy of the values. */
     public float[] toArray() {
-        return data.clone();
+        return live().clone();
     }
 
     /** The single value of a one-element tensor. */
     public float item() {
+        live();
         if (data.length != 1) {
             throw new IllegalStateException("item() on a tensor of shape " + Shape.str(shape) + " (" + data.length + " elements)");
         }
@@ -170,11 +188,14 @@ public final class Tensor {
             }
             off = off * shape[i] + index[i];
         }
-        return data[off];
+        return live()[off];
     }
 
     @Override
     public String toString() {
+        if (data == null) {
+            return "Tensor" + Shape.str(shape) + " (released)";
+        }
         String values = data.length <= 16 ? Arrays.toString(data) : Arrays.toString(Arrays.copyOf(data, 16)) + "...";
         return "Tensor" + Shape.str(shape) + (requiresGrad ? "(grad)" : "") + " " + values;
     }
@@ -199,8 +220,14 @@ public final class Tensor {
         return grad;
     }
 
-    /** Forgets the accumulated gradient. */
+    /**
+     * Forgets the accumulated gradient. Its storage may be reused by the next backward (as PyTorch's
+     * {@code zero_grad(set_to_none=False)} does): {@link #copy()} a gradient you keep across zeroGrad.
+     */
     public void zeroGrad() {
+        if (grad != null && grad.data != null) {
+            spareGrad = grad.data;
+        }
         grad = null;
     }
 
@@ -229,7 +256,7 @@ public final class Tensor {
 
     /** A tensor sharing this one's values but cut from the graph. */
     public Tensor detach() {
-        return new Tensor(data, shape);
+        return new Tensor(live(), shape);
     }
 
     void setGradFn(Function fn) {
@@ -240,7 +267,19 @@ public final class Tensor {
     /** Adds g to the gradient; an exclusive g (no one else holds its array) is kept without a copy. */
     void accumulateGrad(Tensor g, boolean exclusive) {
         if (grad == null) {
-            grad = new Tensor(exclusive ? g.data : g.data.clone(), shape.clone());
+            // a pooled array goes back to its StepScope at close: the gradient outlives it, so copy
+            // it, into the storage of the gradient zeroGrad dropped when there is one (warm in cache)
+            float[] keep;
+            if (exclusive && !StepScope.pooled(g.data)) {
+                keep = g.data;
+            } else if (spareGrad != null && spareGrad.length == g.data.length) {
+                keep = spareGrad;
+                System.arraycopy(g.data, 0, keep, 0, keep.length);
+            } else {
+                keep = g.data.clone();
+            }
+            spareGrad = null;
+            grad = new Tensor(keep, shape.clone());
         } else {
             float[] acc = grad.data, add = g.data;
             for (int i = 0; i < acc.length; i++) {
@@ -436,7 +475,7 @@ public final class Tensor {
 
     /** Non-differentiable copy of the values as a new leaf. */
     public Tensor copy() {
-        return new Tensor(data.clone(), shape.clone());
+        return new Tensor(live().clone(), shape.clone());
     }
 
     /** Elementwise comparison helper for tests: max |this - other|. */

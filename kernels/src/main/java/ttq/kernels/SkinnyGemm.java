@@ -1,15 +1,16 @@
 package ttq.kernels;
 
 /**
- * FP32 products with one small dimension (a TT / low-rank bond): our AVX2+FMA loops in
- * {@code native/ttq_skinny.h}, split over the cores here. OpenBLAS is tuned for large squarish
+ * FP32 products with one small dimension (a TT / low-rank bond): our AVX-512F and AVX2+FMA loops
+ * in {@code native/ttq_skinny.h} (chosen from the CPU at start; {@code -Dttq.cpu.disable=avx512f}
+ * runs the AVX2 ones), split over the cores here. OpenBLAS is tuned for large squarish
  * products; at k = 10 or n = 10 it spends its time packing and synchronising (measured 45 GFLOP/s
  * on 2 cores against 65 on one). Every extent is checked before the native call. Row-major;
  * {@code C} is overwritten (beta = 0). Arrays must not overlap.
  */
 public final class SkinnyGemm {
-    /** 0: portable C, 1: AVX2 + FMA. */
-    static final int ISA = CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA) ? 1 : 0;
+    /** 0: portable C, 1: AVX2 + FMA, 2: AVX-512F. */
+    static final int ISA = best();
 
     static {
         NativeLibrary.require();
@@ -18,14 +19,21 @@ public final class SkinnyGemm {
     private SkinnyGemm() {
     }
 
-    /** Whether the AVX2 + FMA path is usable on this CPU (tests of it skip otherwise). */
-    static boolean hasAvx2() {
-        return ISA == 1;
+    private static int best() {
+        if (CpuFeatures.has(CpuFeatures.AVX512F) && CpuFeatures.has(CpuFeatures.OS_AVX512)) {
+            return 2;
+        }
+        return CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA) ? 1 : 0;
     }
 
-    /** The path the kernels run on: "avx2+fma" or "portable C". */
+    /** Whether path {@code isa} (0 portable C, 1 AVX2 + FMA, 2 AVX-512F) runs on this CPU (tests of others skip). */
+    static boolean available(int isa) {
+        return isa == 0 || (isa == 1 && CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA)) || (isa == 2 && ISA == 2);
+    }
+
+    /** The path the kernels run on: "avx512f", "avx2+fma" or "portable C". */
     public static String path() {
-        return ISA == 1 ? "avx2+fma" : "portable C";
+        return ISA == 2 ? "avx512f" : ISA == 1 ? "avx2+fma" : "portable C";
     }
 
     /** C[m, n] = A[m, k] B[k, n] for a small k: rows split over cores. */
@@ -36,6 +44,7 @@ public final class SkinnyGemm {
 
     static void smallK(int isa, int m, int n, int k, float[] a, int offA, int lda, float[] b, int offB, int ldb,
                        float[] c, int offC, int ldc) {
+        checkIsa("smallK", isa);
         check("smallK", "A", a, offA, lda, m, k);
         check("smallK", "B", b, offB, ldb, k, n);
         check("smallK", "C", c, offC, ldc, m, n);
@@ -55,6 +64,7 @@ public final class SkinnyGemm {
 
     static void smallN(int isa, int m, int n, int k, float[] a, int offA, int lda, float[] bt, int offB, int ldbt,
                        float[] c, int offC, int ldc) {
+        checkIsa("smallN", isa);
         check("smallN", "A", a, offA, lda, m, k);
         check("smallN", "Bt", bt, offB, ldbt, n, k);
         check("smallN", "C", c, offC, ldc, m, n);
@@ -74,6 +84,7 @@ public final class SkinnyGemm {
 
     static void transposedA(int isa, int s, int n, int kb, float[] a, int offA, int lda, float[] x, int offX, int ldx,
                             float[] c, int offC, int ldc) {
+        checkIsa("transposedA", isa);
         check("transposedA", "A", a, offA, lda, kb, s);
         check("transposedA", "X", x, offX, ldx, kb, n);
         check("transposedA", "C", c, offC, ldc, s, n);
@@ -81,10 +92,10 @@ public final class SkinnyGemm {
         if (s == 0 || n == 0) {
             return;
         }
-        // split columns in multiples of 16 (the kernel's strip width) so only the last task has a tail
-        int strips = (n + 15) / 16;
-        rows(strips, (long) s * Math.max(1, kb) * 16, (from, to) -> {
-            int q0 = from * 16, q1 = Math.min(n, to * 16);
+        // split columns in multiples of 32 (the kernels' strip widths divide it) so only the last task has a tail
+        int strips = (n + 31) / 32;
+        rows(strips, (long) s * Math.max(1, kb) * 32, (from, to) -> {
+            int q0 = from * 32, q1 = Math.min(n, to * 32);
             NativeKernels.ttq_skinny_tn(isa, s, q1 - q0, kb, a, offA, lda, x, offX + q0, ldx, c, offC + q0, ldc);
         });
     }
@@ -95,6 +106,12 @@ public final class SkinnyGemm {
             return;
         }
         Parallel.forRows(rows, (int) Math.min(Integer.MAX_VALUE, workPerRow), body);
+    }
+
+    private static void checkIsa(String op, int isa) {
+        if (!available(isa)) {
+            throw new IllegalArgumentException(op + ": path " + isa + " is not available on this CPU (" + path() + " is)");
+        }
     }
 
     private static void check(String op, String name, float[] x, int off, int ld, int rows, int cols) {

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
  * dimensions larger than the extents, offsets, sizes that split over threads.
  */
 class SkinnyGemmProperties {
-    @Property(tries = 60)
+    @Property(tries = 90)
     void smallK(@ForAll @IntRange(min = 1, max = 70) int m, @ForAll @IntRange(min = 1, max = 70) int n,
-                @ForAll @IntRange(min = 0, max = 19) int k, @ForAll @IntRange(min = 0, max = 1) int isa, @ForAll long seed) {
-        assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
+                @ForAll @IntRange(min = 0, max = 19) int k, @ForAll @IntRange(min = 0, max = 2) int isa, @ForAll long seed) {
+        assumeTrue(SkinnyGemm.available(isa), "path " + isa + " (1 AVX2+FMA, 2 AVX-512F) is not available on this CPU");
         Random r = new Random(seed);
         int lda = k + r.nextInt(3), ldb = n + r.nextInt(3), ldc = n + r.nextInt(3), offA = r.nextInt(4), offC = r.nextInt(4);
         float[] a = FloatChecks.gaussian(r, offA + m * Math.max(1, lda)), b = FloatChecks.gaussian(r, k * ldb), c = FloatChecks.gaussian(r, offC + m * ldc);
@@ -37,10 +37,10 @@ class SkinnyGemmProperties {
         }
     }
 
-    @Property(tries = 60)
+    @Property(tries = 90)
     void smallN(@ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 17) int n,
-                @ForAll @IntRange(min = 0, max = 70) int k, @ForAll @IntRange(min = 0, max = 1) int isa, @ForAll long seed) {
-        assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
+                @ForAll @IntRange(min = 0, max = 70) int k, @ForAll @IntRange(min = 0, max = 2) int isa, @ForAll long seed) {
+        assumeTrue(SkinnyGemm.available(isa), "path " + isa + " (1 AVX2+FMA, 2 AVX-512F) is not available on this CPU");
         Random r = new Random(seed);
         int lda = Math.max(1, k + r.nextInt(3)), ldb = Math.max(1, k + r.nextInt(3)), ldc = n + r.nextInt(3), offB = r.nextInt(4);
         float[] a = FloatChecks.gaussian(r, m * lda), bt = FloatChecks.gaussian(r, offB + n * ldb), c = FloatChecks.gaussian(r, m * ldc);
@@ -58,10 +58,10 @@ class SkinnyGemmProperties {
         }
     }
 
-    @Property(tries = 60)
-    void transposedA(@ForAll @IntRange(min = 1, max = 13) int s, @ForAll @IntRange(min = 1, max = 70) int n,
-                     @ForAll @IntRange(min = 0, max = 40) int kb, @ForAll @IntRange(min = 0, max = 1) int isa, @ForAll long seed) {
-        assumeTrue(isa == 0 || SkinnyGemm.hasAvx2(), "no AVX2+FMA on this CPU: portable path only");
+    @Property(tries = 90)
+    void transposedA(@ForAll @IntRange(min = 1, max = 26) int s, @ForAll @IntRange(min = 1, max = 70) int n,
+                     @ForAll @IntRange(min = 0, max = 40) int kb, @ForAll @IntRange(min = 0, max = 2) int isa, @ForAll long seed) {
+        assumeTrue(SkinnyGemm.available(isa), "path " + isa + " (1 AVX2+FMA, 2 AVX-512F) is not available on this CPU");
         Random r = new Random(seed);
         int lda = s + r.nextInt(3), ldx = n + r.nextInt(3), ldc = n + r.nextInt(3), offX = r.nextInt(4);
         float[] a = FloatChecks.gaussian(r, Math.max(1, kb * lda)), x = FloatChecks.gaussian(r, offX + kb * ldx), c = FloatChecks.gaussian(r, s * ldc);
@@ -85,7 +85,7 @@ class SkinnyGemmProperties {
         int m = 768, n = 3072, k = 11;
         float[] a = FloatChecks.gaussian(r, m * k), b = FloatChecks.gaussian(r, k * n), split = new float[m * n], one = new float[m * n];
         SkinnyGemm.smallK(m, n, k, a, 0, k, b, 0, n, split, 0, n);
-        SkinnyGemm.smallK(SkinnyGemm.hasAvx2() ? 1 : 0, 1, n, k, a, 0, k, b, 0, n, one, 0, n); // row 0 alone
+        SkinnyGemm.smallK(SkinnyGemm.ISA, 1, n, k, a, 0, k, b, 0, n, one, 0, n); // row 0 alone
         for (int j = 0; j < n; j++) {
             assertEquals(one[j], split[j], 0f);
         }

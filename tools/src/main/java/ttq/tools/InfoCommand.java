@@ -30,6 +30,7 @@ public final class InfoCommand implements Callable<Integer> {
             return Main.EXIT_DATA;
         }
         System.out.printf("cpu features %s%n", String.join(" ", CpuFeatures.names()));
+        System.out.printf("skinny fp32  %s (TT / low-rank products)%n", ttq.kernels.SkinnyGemm.path());
         System.out.printf("blas core    %s%n", Blas.coreName());
         System.out.printf("blas threads %d%n", Blas.threads());
         System.out.printf("blas config  %s%n", Blas.config());

@@ -16,6 +16,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
 import ttq.engine.optim.ConstantLr;
@@ -189,14 +190,17 @@ public final class TrainCommand implements Callable<Integer> {
                     }
                     net.reseedDropout(seed, epoch, step);
                     opt.zeroGrad();
-                    Tensor loss = net.loss(net.forward(b.ids(), b.mask(), b.batch(), b.length()), b.intents(), b.slots());
-                    float value = loss.item();
-                    if (!Float.isFinite(value)) {
-                        throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1));
+                    float value;
+                    try (StepScope ignored = StepScope.open()) { // the step's activations are reused by the next step
+                        Tensor loss = net.loss(net.forward(b.ids(), b.mask(), b.batch(), b.length()), b.intents(), b.slots());
+                        value = loss.item();
+                        if (!Float.isFinite(value)) {
+                            throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1));
+                        }
+                        loss.backward();
+                        lrSchedule.applyTo(opt);
+                        opt.step();
                     }
-                    loss.backward();
-                    lrSchedule.applyTo(opt);
-                    opt.step();
                     lossSum += value;
                     for (int len : b.lengths()) {
                         tokens += len;

@@ -2,6 +2,7 @@ package ttq.engine.backend;
 
 import java.util.Arrays;
 import ttq.engine.Shape;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.kernels.Blas;
 import ttq.kernels.FusedKernels;
@@ -27,7 +28,7 @@ public final class CpuKernels {
     public static Tensor binary(Binary op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         float[] x = a.data(), y = b.data();
-        float[] out = new float[Shape.numel(shape)];
+        float[] out = StepScope.zeros(Shape.numel(shape));
         if (Arrays.equals(a.shape(), shape) && Arrays.equals(b.shape(), shape)) {
             Parallel.forRange(out.length, (from, to) -> binaryRun(op, x, from, 1, y, from, 1, out, from, to - from));
         } else if (b.numel() == 1 && Arrays.equals(a.shape(), shape)) {
@@ -79,7 +80,7 @@ public final class CpuKernels {
 
     public static Tensor unary(Unary op, Tensor a) {
         float[] x = a.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         if (op == Unary.GELU) {
             FusedKernels.geluForward(x, out, x.length);
         } else {
@@ -148,7 +149,7 @@ public final class CpuKernels {
     /** y = x * scale + shift, elementwise. */
     public static Tensor affine(Tensor a, float scale, float shift) {
         float[] x = a.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         Parallel.forRange(x.length, (from, to) -> {
             for (int i = from; i < to; i++) {
                 out[i] = x[i] * scale + shift;
@@ -160,7 +161,7 @@ public final class CpuKernels {
     /** y = x^p, elementwise. */
     public static Tensor pow(Tensor a, float p) {
         float[] x = a.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         Parallel.forRange(x.length, (from, to) -> {
             if (p == 2f) {
                 for (int i = from; i < to; i++) {
@@ -177,7 +178,7 @@ public final class CpuKernels {
 
     /** dx = dy * GELU'(x). */
     public static Tensor geluBackward(Tensor x, Tensor dy) {
-        float[] dx = new float[x.numel()];
+        float[] dx = StepScope.zeros(x.numel());
         FusedKernels.geluBackward(x.data(), dy.data(), dx, dx.length);
         return Tensor.wrap(dx, x.shape());
     }
@@ -186,7 +187,7 @@ public final class CpuKernels {
     public static Tensor maskedFill(Tensor a, Tensor mask, float value) {
         int[] shape = a.shape();
         float[] x = a.data(), m = mask.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(mask.shape(), shape));
         if (!it.empty) {
             do {
@@ -205,7 +206,7 @@ public final class CpuKernels {
     public static Tensor quantize(Tensor a, Tensor scale, int lo, int hi) {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         if (s.length == 1) { // one scale for the tensor: a flat loop, split over the cores
             float d = s[0];
             Parallel.forRange(x.length, (from, to) -> {
@@ -240,7 +241,7 @@ public final class CpuKernels {
     public static Tensor[] quantizeBackward(Tensor a, Tensor scale, Tensor g, int lo, int hi) {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data(), gd = g.data();
-        float[] dx = new float[x.length];
+        float[] dx = StepScope.zeros(x.length);
         if (s.length == 1) {
             // fixed chunks summed in order: the same result whatever thread ran which chunk
             float d = s[0];
@@ -258,7 +259,7 @@ public final class CpuKernels {
             }
             return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(new float[] {(float) total}, scale.shape())};
         }
-        float[] ds = new float[x.length];
+        float[] ds = StepScope.zeros(x.length);
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
         if (!it.empty) {
             do {
@@ -315,7 +316,7 @@ public final class CpuKernels {
                 }
             } while (it.next());
         }
-        float[] out = new float[acc.length];
+        float[] out = StepScope.zeros(acc.length);
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) acc[i];
         }
@@ -326,7 +327,7 @@ public final class CpuKernels {
     public static Tensor maxKeepDim(Tensor a, int[] axes) {
         int[] shape = a.shape();
         int[] outShape = Shape.reduced(shape, axes, true);
-        float[] out = new float[Shape.numel(outShape)];
+        float[] out = StepScope.zeros(Shape.numel(outShape));
         Arrays.fill(out, Float.NEGATIVE_INFINITY);
         float[] x = a.data();
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(outShape, shape));
@@ -365,7 +366,7 @@ public final class CpuKernels {
 
     /** Copies a tensor broadcast to a larger shape. */
     public static Tensor expand(Tensor a, int[] shape) {
-        float[] out = new float[Shape.numel(shape)];
+        float[] out = StepScope.zeros(Shape.numel(shape));
         float[] x = a.data();
         StridedLoop it = new StridedLoop(shape, Shape.broadcastStrides(a.shape(), shape), Shape.strides(shape));
         if (!it.empty) {
@@ -390,7 +391,7 @@ public final class CpuKernels {
             readStrides[i] = inStrides[perm[i]];
         }
         float[] x = a.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         StridedLoop it = new StridedLoop(outShape, readStrides, Shape.strides(outShape));
         if (!it.empty) {
             do {
@@ -521,7 +522,7 @@ public final class CpuKernels {
             throw new IllegalArgumentException("matmul: output has shape " + Shape.str(into.shape()) + ", the product is "
                     + Shape.str(outShape));
         }
-        float[] out = into != null ? into.data() : new float[Shape.numel(outShape)];
+        float[] out = into != null ? into.data() : StepScope.zeros(Shape.numel(outShape));
         if (batchA == 0 || batchB == 0) {
             return into != null ? into : Tensor.wrap(out, outShape);
         }
@@ -547,7 +548,7 @@ public final class CpuKernels {
         int[] shape = a.shape();
         int n = shape.length == 0 ? 1 : shape[shape.length - 1];
         float[] x = a.data();
-        float[] out = new float[x.length];
+        float[] out = StepScope.zeros(x.length);
         int rows = n == 0 ? 0 : x.length / n;
         Parallel.forRows(rows, n, (from, to) -> softmaxRows(x, out, n, from, to, log));
         return Tensor.wrap(out, shape);
@@ -582,7 +583,7 @@ public final class CpuKernels {
     public static Tensor softmaxBackward(Tensor y, Tensor dy) {
         int n = y.shape()[y.rank() - 1];
         float[] yv = y.data(), g = dy.data();
-        float[] dx = new float[yv.length];
+        float[] dx = StepScope.zeros(yv.length);
         for (int base = 0; base < yv.length; base += n) {
             double dot = 0;
             for (int j = 0; j < n; j++) {
@@ -599,7 +600,7 @@ public final class CpuKernels {
     public static Tensor logSoftmaxBackward(Tensor y, Tensor dy) {
         int n = y.shape()[y.rank() - 1];
         float[] yv = y.data(), g = dy.data();
-        float[] dx = new float[yv.length];
+        float[] dx = StepScope.zeros(yv.length);
         for (int base = 0; base < yv.length; base += n) {
             double sum = 0;
             for (int j = 0; j < n; j++) {
@@ -619,7 +620,7 @@ public final class CpuKernels {
     public static Tensor layerNormForward(Tensor a, float eps, float[] rstd) {
         int n = a.shape()[a.rank() - 1];
         float[] x = a.data();
-        float[] y = new float[x.length];
+        float[] y = StepScope.zeros(x.length);
         for (int r = 0, base = 0; base < x.length; r++, base += n) {
             double mean = 0;
             for (int j = 0; j < n; j++) {
@@ -645,7 +646,7 @@ public final class CpuKernels {
     public static Tensor layerNormBackward(Tensor xhat, float[] rstd, Tensor dy) {
         int n = xhat.shape()[xhat.rank() - 1];
         float[] xh = xhat.data(), g = dy.data();
-        float[] dx = new float[xh.length];
+        float[] dx = StepScope.zeros(xh.length);
         for (int r = 0, base = 0; base < xh.length; r++, base += n) {
             double mg = 0, mgx = 0;
             for (int j = 0; j < n; j++) {

@@ -2,6 +2,7 @@ package ttq.engine.ops;
 
 import ttq.engine.Function;
 import ttq.engine.Shape;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.kernels.Blas;
 import ttq.kernels.FactoredKernels;
@@ -46,7 +47,8 @@ public final class FactoredLinear extends Function {
         f.k = rr + (bias != null ? 1 : 0);
         int kk = f.k;
         float[] hp = new float[bn * kk];
-        float[] y = new float[bn * mm];
+        // the fused kernels write all of y; the OpenBLAS path gets a zeroed array (beta = 0)
+        float[] y = kk <= SKINNY_MAX ? StepScope.uninitialized(bn * mm) : StepScope.zeros(bn * mm);
         float[] ud = u.data();
         if (kk <= SKINNY_MAX) {
             // fused native rows: h = x V^T, then y = [h, 1] [U, b]^T while the block is in cache
@@ -103,7 +105,7 @@ public final class FactoredLinear extends Function {
     private Tensor[] backwardSkinny(Tensor g) {
         Tensor x = saved(0), v = saved(1);
         boolean wantUp = needsGrad(2) || (hasBias && needsGrad(3));
-        float[] dx = needsGrad(0) ? new float[b * n] : null;
+        float[] dx = needsGrad(0) ? StepScope.uninitialized(b * n) : null; // overwritten by the kernel
         float[] dv = needsGrad(1) ? new float[r * n] : null;
         float[] gupT = wantUp ? new float[k * m] : null; // rows 0..r-1: dU^T, row r: db
         FactoredKernels.backward(b, m, n, r, k, g.data(), x.data(), hp, up, v.data(), dx, dv, gupT);
@@ -133,7 +135,7 @@ public final class FactoredLinear extends Function {
         Blas.sgemm(false, false, b, r, m, 1f, gd, 0, m, up, 0, k, 0f, gh, 0, r);
         Tensor gx = null, gv = null, gu = null, gb = null;
         if (needsGrad(0)) {
-            float[] d = new float[b * n];
+            float[] d = StepScope.zeros(b * n);
             Blas.sgemm(false, false, b, n, r, 1f, gh, 0, r, v.data(), 0, n, 0f, d, 0, n);
             gx = Tensor.wrap(d, b, n);
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import ttq.engine.GradMode;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
 import ttq.kernels.Blas;
@@ -79,14 +80,20 @@ public final class StepBenchCommand implements Callable<Integer> {
             }
             double train = Timing.quickMedian(() -> {
                 opt.zeroGrad();
-                Tensor loss = m.loss(m.forward(ids, mask, B, L), intents, slots);
-                loss.backward();
-                opt.step();
+                try (StepScope ignored = StepScope.open()) {
+                    Tensor loss = m.loss(m.forward(ids, mask, B, L), intents, slots);
+                    loss.backward();
+                    opt.step();
+                }
             }, 3, steps);
             m.eval();
             double infer;
             try (GradMode.Scope ignored = GradMode.noGrad()) {
-                infer = Timing.quickMedian(() -> m.forward(ids, mask, B, L), 3, steps);
+                infer = Timing.quickMedian(() -> {
+                    try (StepScope step = StepScope.open()) {
+                        m.forward(ids, mask, B, L);
+                    }
+                }, 3, steps);
             }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("peer", "ttq");

@@ -8,8 +8,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import ttq.engine.GradMode;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.kernels.Blas;
+import ttq.kernels.CpuFeatures;
+import ttq.kernels.SkinnyGemm;
 import ttq.model.Linear;
 import ttq.model.tt.TtLinear;
 
@@ -35,6 +38,8 @@ public final class TtBenchCommand implements Callable<Integer> {
                 "FLOPs ratio", "speed-up / FLOPs ratio", "TT order"));
         t.context("tokens", tokens + ", TT rank " + rank + ", bias on both");
         t.context("openblas", Blas.coreName() + ", " + Blas.threads() + " threads");
+        t.context("TT kernels", SkinnyGemm.path() + " (CPU: " + String.join(" ", CpuFeatures.names()) + ")");
+        t.context("memory", "each step inside a StepScope (outputs reuse the previous step's arrays), dense and TT alike");
         t.context("FLOPs ratio", "dense FLOPs / TT FLOPs of the chosen order (forward; backward scales both by ~3)");
         t.context("target", "speed-up >= 0.5 x FLOPs ratio for forward+backward");
         t.context("timing", "each layer in phases of its own (dense, TT, dense, TT): collected heap, 3 s warm-up, median over >= 2 s; mean of the two phases");
@@ -58,20 +63,33 @@ public final class TtBenchCommand implements Callable<Integer> {
         double denseFlops = 2.0 * tokens * n * m;
         double ttFlops = tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
         String order = tt.plan(tokens).spec() + (tt.usesFusedPath(tokens) ? " (fused)" : "");
+        // both layers run inside a StepScope, as a training step does: outputs reuse the memory of the previous step's
         Runnable denseStep = () -> {
             dense.zeroGrad();
             x.zeroGrad();
-            dense.forward(x).backward(gy);
+            try (StepScope ignored = StepScope.open()) {
+                dense.forward(x).backward(gy);
+            }
         };
         Runnable ttStep = () -> {
             tt.zeroGrad();
             x.zeroGrad();
-            tt.forward(x).backward(gy);
+            try (StepScope ignored = StepScope.open()) {
+                tt.forward(x).backward(gy);
+            }
         };
         double[] fb = phases(denseStep, ttStep);
         double[] f;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            f = phases(() -> dense.forward(x), () -> tt.forward(x));
+            f = phases(() -> {
+                try (StepScope s = StepScope.open()) {
+                    dense.forward(x);
+                }
+            }, () -> {
+                try (StepScope s = StepScope.open()) {
+                    tt.forward(x);
+                }
+            });
         }
         double ratio = denseFlops / ttFlops;
         t.row(name, "forward+backward", fmt(fb[0] / 1e6, 3), fmt(fb[1] / 1e6, 3), fmt(fb[0] / fb[1], 1), fmt(ratio, 1),
