@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include "ttq_skinny.h"
 
-#define TTQ_FACTORED_BLOCK 16
+// 32 rows: 10% faster backward than 16 on both ISA paths (fewer read-modify-writes of the
+// weight-gradient accumulators); 64 gained nothing more (2026-11-26).
+#define TTQ_FACTORED_BLOCK 32
 #define TTQ_FACTORED_MAX_K 32
 
 // Rows [0, rows) of the slice: hp = [x V^T, 1], y = hp upT.

@@ -14,7 +14,7 @@ public final class FactoredKernels {
     /** Largest bond (k = r, + 1 with a bias) the fused kernels take (a stack buffer in C). */
     public static final int MAX_K = 32;
     /** Rows per block in the native passes (TTQ_FACTORED_BLOCK): a thread gets at least one block. */
-    private static final int BLOCK_ROWS = 16;
+    private static final int BLOCK_ROWS = 32;
     private static final float[] UNUSED = new float[1];
 
     static {

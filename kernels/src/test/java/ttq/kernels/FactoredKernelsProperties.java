@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fused factored-linear passes against double-precision references of the six products, on
- * both paths: row counts around the 16-row blocks and the thread split, bonds with and without
+ * every path: row counts around the 32-row blocks and the thread split, bonds with and without
  * the bias row, widths around the 8/16-wide vectors, each gradient requested or not.
  */
 class FactoredKernelsProperties {
