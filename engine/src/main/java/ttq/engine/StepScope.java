@@ -19,7 +19,7 @@ import java.util.Map;
  * kernel; a 768 x 3072 output cost 0.48 ms to allocate against 0.12 ms to refill a reused one
  * (2 cores, 2026-11-26), as much as the TT layer's whole forward pass.
  *
- * <p>What survives a scope: parameters, their gradients (kept in arrays of their own), optimizer
+ * <p>What survives a scope: parameters, their gradients (arrays a leaf keeps leave the pool), optimizer
  * state, and anything made outside it. Read values you need afterwards (e.g. {@code loss.item()})
  * before the scope closes, or {@link Tensor#copy()} them. Scopes nest; each gives back what was
  * taken while it was the innermost. Pools are per thread and drop array sizes no scope has used
@@ -92,13 +92,21 @@ public final class StepScope implements AutoCloseable {
         }
     }
 
-    /** Whether data came from an open scope (a gradient kept past the step must then be copied). */
-    static boolean pooled(float[] data) {
+    /**
+     * Takes {@code data} out of the open scope that handed it out, so it outlives the scope (a leaf
+     * keeps it as its gradient); {@code replacement}, an array of the same length nobody uses any
+     * more (the leaf's previous gradient), goes to the pool in its place. False, and nothing
+     * changes, when data is not from an open scope.
+     */
+    static boolean claim(float[] data, float[] replacement) {
         if (data.length < MIN_POOLED) {
             return false;
         }
         for (StepScope s = CURRENT.get(); s != null; s = s.outer) {
-            if (s.handedOut.containsKey(data)) {
+            if (s.handedOut.remove(data) != null) {
+                if (replacement != null && replacement.length == data.length && replacement != data) {
+                    POOLS.get().give(replacement);
+                }
                 return true;
             }
         }

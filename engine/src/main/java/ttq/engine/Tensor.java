@@ -267,11 +267,13 @@ public final class Tensor {
     /** Adds g to the gradient; an exclusive g (no one else holds its array) is kept without a copy. */
     void accumulateGrad(Tensor g, boolean exclusive) {
         if (grad == null) {
-            // a pooled array goes back to its StepScope at close: the gradient outlives it, so copy
-            // it, into the storage of the gradient zeroGrad dropped when there is one (warm in cache)
+            // An exclusive array is kept as it is; one from a StepScope's pool is first taken out of
+            // the scope (which gets the storage of the gradient zeroGrad dropped in exchange, so
+            // the pool does not shrink). Shared arrays are copied, into that old storage if it fits.
             float[] keep;
-            if (exclusive && !StepScope.pooled(g.data)) {
+            if (exclusive) {
                 keep = g.data;
+                StepScope.claim(keep, spareGrad);
             } else if (spareGrad != null && spareGrad.length == g.data.length) {
                 keep = spareGrad;
                 System.arraycopy(g.data, 0, keep, 0, keep.length);

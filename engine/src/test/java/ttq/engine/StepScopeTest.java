@@ -105,7 +105,7 @@ class StepScopeTest {
     }
 
     @Test
-    void leafGradientsAreCopiedOutOfPooledArrays() {
+    void leafGradientsOutliveTheirScope() {
         Tensor x = Tensor.randn(3, BIG).requiresGrad(true);
         try (StepScope s = StepScope.open()) {
             x.mul(2f).backward(Tensor.full(1f, BIG));
@@ -117,6 +117,16 @@ class StepScopeTest {
             x.mul(5f).backward(Tensor.full(1f, BIG));
         }
         assertEquals(7f, x.grad().data()[BIG - 1], "accumulates across scopes");
+        float[] kept = x.grad().data();
+        x.zeroGrad();
+        try (StepScope s = StepScope.open()) {
+            Tensor y = x.mul(3f);
+            y.backward(Tensor.full(1f, BIG));
+            assertNotSame(kept, y.data(), "the old gradient's storage may serve as an output, never while in use");
+        }
+        for (float g : x.grad().data()) {
+            assertEquals(3f, g);
+        }
     }
 
     @Test
