@@ -22,8 +22,10 @@ import java.util.Map;
  * <p>What survives a scope: parameters, their gradients (arrays a leaf keeps leave the pool), optimizer
  * state, and anything made outside it. Read values you need afterwards (e.g. {@code loss.item()})
  * before the scope closes, or {@link Tensor#copy()} them. Scopes nest; each gives back what was
- * taken while it was the innermost. Pools are per thread and drop array sizes no scope has used
- * in the last {@value #KEEP_UNUSED_SCOPES} closes, so batches of varying shapes do not pile up.
+ * taken while it was the innermost. Pools are per thread and bounded: after a close they hold at
+ * most as many floats as that scope handed out (least recently used sizes go first), and drop
+ * sizes no scope has used in the last {@value #KEEP_UNUSED_SCOPES} closes, so batches of varying
+ * shapes (ATIS batches differ in length) cost at most one extra step of memory.
  */
 public final class StepScope implements AutoCloseable {
     /** Arrays shorter than this (64 KiB) are allocated as usual: they are cheap and numerous. */
@@ -36,6 +38,7 @@ public final class StepScope implements AutoCloseable {
     private final Thread owner = Thread.currentThread();
     private final Map<float[], Boolean> handedOut = new IdentityHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
+    private long floatsTaken;
     private boolean closed;
 
     private StepScope(StepScope outer) {
@@ -76,6 +79,7 @@ public final class StepScope implements AutoCloseable {
             java.util.Arrays.fill(a, 0f);
         }
         s.handedOut.put(a, Boolean.TRUE);
+        s.floatsTaken += n;
         return a;
     }
 
@@ -113,6 +117,11 @@ public final class StepScope implements AutoCloseable {
         return false;
     }
 
+    /** Floats waiting in this thread's pool (for tests). */
+    static long pooledFloats() {
+        return POOLS.get().freeFloats();
+    }
+
     /** Arrays waiting in this thread's pool (for tests). */
     static int pooledArrays() {
         int n = 0;
@@ -143,7 +152,7 @@ public final class StepScope implements AutoCloseable {
         for (float[] a : handedOut.keySet()) {
             pool.give(a);
         }
-        pool.endScope();
+        pool.endScope(floatsTaken);
         tensors.clear();
         handedOut.clear();
     }
@@ -153,26 +162,51 @@ public final class StepScope implements AutoCloseable {
         private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
         private final Map<Integer, Long> lastUsed = new HashMap<>();
         private long closes;
+        private long freeFloats;
 
         float[] take(int n) {
             lastUsed.put(n, closes);
             ArrayDeque<float[]> q = free.get(n);
-            return q == null ? null : q.pollLast();
+            float[] a = q == null ? null : q.pollLast();
+            if (a != null) {
+                freeFloats -= n;
+            }
+            return a;
         }
 
         void give(float[] a) {
             free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(a);
+            freeFloats += a.length;
         }
 
-        void endScope() {
+        /** Drops sizes unused for a while, then least recently used sizes while over the budget. */
+        void endScope(long budget) {
             closes++;
             for (Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> it = free.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Integer, ArrayDeque<float[]>> e = it.next();
                 if (closes - lastUsed.getOrDefault(e.getKey(), 0L) > KEEP_UNUSED_SCOPES) {
+                    drop(e.getKey(), e.getValue());
                     it.remove();
-                    lastUsed.remove(e.getKey());
                 }
             }
+            while (freeFloats > budget && !free.isEmpty()) {
+                Integer oldest = null;
+                for (Integer n : free.keySet()) {
+                    if (oldest == null || lastUsed.getOrDefault(n, 0L) < lastUsed.getOrDefault(oldest, 0L)) {
+                        oldest = n;
+                    }
+                }
+                drop(oldest, free.remove(oldest));
+            }
+        }
+
+        private void drop(int n, ArrayDeque<float[]> q) {
+            freeFloats -= (long) n * q.size();
+            lastUsed.remove(n);
+        }
+
+        long freeFloats() {
+            return freeFloats;
         }
     }
 }

@@ -171,4 +171,25 @@ class StepScopeTest {
         }
         assertEquals(0, StepScope.pooledArrays(), "array sizes unused for several scopes are dropped");
     }
+
+    @Test
+    void thePoolHoldsAtMostWhatTheLastScopeUsed() {
+        // batches of a different shape every step (as ATIS batches of varying length) must not pile up
+        Tensor[] inputs = new Tensor[12];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = Tensor.randn(i, BIG + 100 * i);
+        }
+        for (Tensor in : inputs) {
+            try (StepScope s = StepScope.open()) {
+                in.mul(2f).add(1f).exp();
+                in.add(3f);
+            }
+            assertTrue(StepScope.pooledFloats() <= 4L * in.numel(), "pool " + StepScope.pooledFloats() + " floats after a scope of "
+                    + 4L * in.numel());
+        }
+        try (StepScope s = StepScope.open()) {
+            Tensor.randn(99, 8).mul(2f); // a scope that pools nothing empties the pool
+        }
+        assertEquals(0, StepScope.pooledFloats());
+    }
 }
