@@ -3,6 +3,7 @@ package ttq.model.train;
 import java.util.ArrayList;
 import java.util.List;
 import ttq.engine.GradMode;
+import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.model.data.JointBatcher;
 import ttq.model.data.Utterance;
@@ -30,13 +31,15 @@ public final class JointEvaluator {
         List<ConllEval.Sentence> sentences = new ArrayList<>();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
-                JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
-                predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
-                List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
-                predTags.addAll(tags);
-                for (int r = 0; r < b.batch(); r++) {
-                    Utterance u = b.utterances().get(r);
-                    sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), tags.get(r)));
+                try (StepScope step = StepScope.open()) { // logits are read here; the next batch reuses their memory
+                    JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
+                    predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
+                    List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
+                    predTags.addAll(tags);
+                    for (int r = 0; r < b.batch(); r++) {
+                        Utterance u = b.utterances().get(r);
+                        sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), tags.get(r)));
+                    }
                 }
             }
         } finally {
