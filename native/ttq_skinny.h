@@ -424,9 +424,9 @@ static inline void ttq_tn_block_avx512(int kb, const float* a, int lda, const fl
     __m512 acc[G][V];
     for (int g = 0; g < G; g++) {
         for (int v = 0; v < V; v++) {
-            __m512 prior = MASKED && v == V - 1 ? _mm512_maskz_loadu_ps(last, c + (int64_t) g * ldc + 16 * v)
-                                                : _mm512_loadu_ps(c + (int64_t) g * ldc + 16 * v);
-            acc[g][v] = accumulate ? prior : _mm512_setzero_ps();
+            const float* cv = c + (int64_t) g * ldc + 16 * v;
+            acc[g][v] = !accumulate ? _mm512_setzero_ps()
+                        : MASKED && v == V - 1 ? _mm512_maskz_loadu_ps(last, cv) : _mm512_loadu_ps(cv);
         }
     }
     for (int b = 0; b < kb; b++) {

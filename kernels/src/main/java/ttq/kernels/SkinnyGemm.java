@@ -20,15 +20,17 @@ public final class SkinnyGemm {
     }
 
     private static int best() {
-        if (CpuFeatures.has(CpuFeatures.AVX512F) && CpuFeatures.has(CpuFeatures.OS_AVX512)) {
-            return 2;
-        }
-        return CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA) ? 1 : 0;
+        return available(2) ? 2 : available(1) ? 1 : 0;
     }
 
     /** Whether path {@code isa} (0 portable C, 1 AVX2 + FMA, 2 AVX-512F) runs on this CPU (tests of others skip). */
     static boolean available(int isa) {
-        return isa == 0 || (isa == 1 && CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA)) || (isa == 2 && ISA == 2);
+        return switch (isa) {
+            case 0 -> true;
+            case 1 -> CpuFeatures.has(CpuFeatures.AVX2) && CpuFeatures.has(CpuFeatures.FMA);
+            case 2 -> CpuFeatures.has(CpuFeatures.AVX512F) && CpuFeatures.has(CpuFeatures.OS_AVX512);
+            default -> false;
+        };
     }
 
     /** The path the kernels run on: "avx512f", "avx2+fma" or "portable C". */

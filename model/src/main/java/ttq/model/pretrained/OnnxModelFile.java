@@ -133,20 +133,10 @@ public final class OnnxModelFile {
             int field = WireFormat.getTagFieldNumber(tag);
             boolean packed = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
             switch (field) {
-                case 1 -> readLongs(in, packed, dims);
+                case 1 -> readRepeated(in, packed, in::readInt64, dims);
                 case 2 -> type = in.readInt32();
-                case 4 -> {
-                    if (packed) {
-                        int limit = in.pushLimit(in.readRawVarint32());
-                        while (!in.isAtEnd()) {
-                            floatData.add(in.readFloat());
-                        }
-                        in.popLimit(limit);
-                    } else {
-                        floatData.add(in.readFloat());
-                    }
-                }
-                case 7 -> readLongs(in, packed, longData);
+                case 4 -> readRepeated(in, packed, in::readFloat, floatData);
+                case 7 -> readRepeated(in, packed, in::readInt64, longData);
                 case 8 -> name = in.readString();
                 case 9 -> raw = in.readByteArray();
                 default -> in.skipField(tag);
@@ -199,15 +189,22 @@ public final class OnnxModelFile {
         in.popLimit(limit);
     }
 
-    private static void readLongs(CodedInputStream in, boolean packed, List<Long> into) throws IOException {
+    /** One value of a repeated scalar field. */
+    @FunctionalInterface
+    private interface ValueReader<T> {
+        T read() throws IOException;
+    }
+
+    /** A repeated scalar field: one value, or (packed) a length-delimited run of them. */
+    private static <T> void readRepeated(CodedInputStream in, boolean packed, ValueReader<T> one, List<T> into) throws IOException {
         if (packed) {
             int limit = in.pushLimit(in.readRawVarint32());
             while (!in.isAtEnd()) {
-                into.add(in.readInt64());
+                into.add(one.read());
             }
             in.popLimit(limit);
         } else {
-            into.add(in.readInt64());
+            into.add(one.read());
         }
     }
 
