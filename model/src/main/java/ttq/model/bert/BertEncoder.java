@@ -1,0 +1,85 @@
+package ttq.model.bert;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.model.nn.LayerNorm;
+
+/**
+ * A BERT-architecture encoder (Hugging Face's {@code BertModel} without the pooler): word +
+ * position + token-type embeddings, LayerNorm, then {@link BertLayer}s. Pretrained weights come in
+ * through {@link BertWeights}.
+ */
+public final class BertEncoder extends Module {
+    private final BertConfig config;
+    private final Tensor words, positions, tokenTypes;
+    private final LayerNorm embeddingNorm;
+    private final List<BertLayer> layers = new ArrayList<>();
+    private final Random dropoutRandom;
+
+    /** A dense encoder, randomly initialised (N(0, 0.02) embeddings, as BERT). */
+    public BertEncoder(BertConfig c, long seed) {
+        this.config = c;
+        Random init = new Random(seed);
+        this.dropoutRandom = new Random(seed ^ 0x5DEECE66DL);
+        words = parameter("words", Tensor.normal(init, 0.02f, c.vocab(), c.hidden()));
+        positions = parameter("positions", Tensor.normal(init, 0.02f, c.maxPositions(), c.hidden()));
+        tokenTypes = parameter("tokenTypes", Tensor.normal(init, 0.02f, c.typeVocab(), c.hidden()));
+        embeddingNorm = module("embeddingNorm", new LayerNorm(c.hidden(), c.layerNormEps()));
+        for (int i = 0; i < c.layers(); i++) {
+            layers.add(module("layer" + i, new BertLayer(c, init, dropoutRandom)));
+        }
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    public List<BertLayer> layers() {
+        return List.copyOf(layers);
+    }
+
+    /** Reseeds the dropout masks (training runs reseed per step so a resumed run draws the same masks). */
+    public void reseedDropout(long seed) {
+        dropoutRandom.setSeed(seed);
+    }
+
+    /** The last hidden states [B, L, H]. */
+    public Tensor forward(BertInput in) {
+        return forward(in, false).last();
+    }
+
+    /**
+     * Runs the encoder; with {@code keepLayers} the output also lists the embedding output, every
+     * block's output and every block's attention probabilities.
+     */
+    public BertOutput forward(BertInput in, boolean keepLayers) {
+        in.check(config);
+        int b = in.batch(), l = in.length(), d = config.hidden();
+        int[] pos = new int[b * l];
+        float[] pad = new float[b * l];
+        for (int i = 0; i < pos.length; i++) {
+            pos[i] = i % l;
+            pad[i] = in.mask()[i] == 0 ? 1f : 0f;
+        }
+        Tensor x = Ops.indexSelect(words, 0, in.ids()).add(Ops.indexSelect(positions, 0, pos)).add(Ops.indexSelect(tokenTypes, 0, in.typeIds()));
+        x = Ops.dropout(embeddingNorm.forward(x.reshape(b, l, d)), config.dropout(), isTraining(), dropoutRandom);
+        Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
+        List<Tensor> hidden = new ArrayList<>(), attention = new ArrayList<>();
+        if (keepLayers) {
+            hidden.add(x);
+        }
+        for (BertLayer layer : layers) {
+            BertLayer.Result r = layer.forward(x, padMask);
+            x = r.output();
+            if (keepLayers) {
+                hidden.add(x);
+                attention.add(r.attention());
+            }
+        }
+        return new BertOutput(x, hidden, attention);
+    }
+}

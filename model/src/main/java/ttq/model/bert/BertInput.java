@@ -1,0 +1,39 @@
+package ttq.model.bert;
+
+/**
+ * A padded batch for the encoder: token ids, token type ids and the attention mask (1 = token,
+ * 0 = padding), each [batch * length] row-major. Checked against the encoder's config before use.
+ */
+public record BertInput(int[] ids, int[] typeIds, int[] mask, int batch, int length) {
+    public BertInput {
+        if (batch < 1 || length < 1) {
+            throw new IllegalArgumentException("BERT input: batch and length must be positive, got " + batch + " x " + length);
+        }
+        long n = (long) batch * length;
+        if (ids.length != n || typeIds.length != n || mask.length != n) {
+            throw new IllegalArgumentException("BERT input: ids " + ids.length + ", type ids " + typeIds.length + ", mask "
+                    + mask.length + " values for " + batch + " x " + length);
+        }
+    }
+
+    /** Throws naming the first id outside the vocabulary, type id outside the type vocabulary, or bad mask value. */
+    void check(BertConfig c) {
+        if (length > c.maxPositions()) {
+            throw new IllegalArgumentException("BERT input: length " + length + " exceeds the encoder's " + c.maxPositions() + " positions");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= c.vocab()) {
+                throw new IllegalArgumentException("BERT input: token id " + ids[i] + " at row " + i / length + ", position "
+                        + i % length + " is outside the vocabulary [0, " + c.vocab() + ")");
+            }
+            if (typeIds[i] < 0 || typeIds[i] >= c.typeVocab()) {
+                throw new IllegalArgumentException("BERT input: token type " + typeIds[i] + " at row " + i / length
+                        + " is outside [0, " + c.typeVocab() + ")");
+            }
+            if (mask[i] != 0 && mask[i] != 1) {
+                throw new IllegalArgumentException("BERT input: attention mask value " + mask[i] + " at row " + i / length
+                        + " (must be 0 or 1)");
+            }
+        }
+    }
+}

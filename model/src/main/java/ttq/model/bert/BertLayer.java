@@ -1,0 +1,68 @@
+package ttq.model.bert;
+
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.model.Layer;
+import ttq.model.Linear;
+import ttq.model.nn.LayerNorm;
+
+/**
+ * One BERT block (post-LN): a = LN(x + drop(O · attention(Q x, K x, V x))); y = LN(a + drop(W2 gelu(W1 a))).
+ * The six linears are {@link Layer}s so a student can put TT or quantized layers in their place.
+ */
+public final class BertLayer extends Module {
+    private final Layer query, key, value, attentionOut, up, down;
+    private final LayerNorm attentionNorm, outputNorm;
+    private final int heads, headDim;
+    private final float dropout;
+    private final Random dropoutRandom;
+
+    /** A dense block with PyTorch's nn.Linear initialisation (the loader overwrites it with pretrained weights). */
+    public BertLayer(BertConfig c, Random init, Random dropoutRandom) {
+        this(c, dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.hidden(), init),
+                dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.intermediate(), init), dense(c.intermediate(), c.hidden(), init),
+                dropoutRandom);
+    }
+
+    /** A block whose linears are given (dense, TT, quantized: anything that maps [.., in] to [.., out]). */
+    public BertLayer(BertConfig c, Layer query, Layer key, Layer value, Layer attentionOut, Layer up, Layer down, Random dropoutRandom) {
+        this.heads = c.heads();
+        this.headDim = c.headDim();
+        this.dropout = c.dropout();
+        this.dropoutRandom = dropoutRandom;
+        this.query = (Layer) module("query", (Module) query);
+        this.key = (Layer) module("key", (Module) key);
+        this.value = (Layer) module("value", (Module) value);
+        this.attentionOut = (Layer) module("attentionOut", (Module) attentionOut);
+        this.attentionNorm = module("attentionNorm", new LayerNorm(c.hidden(), c.layerNormEps()));
+        this.up = (Layer) module("up", (Module) up);
+        this.down = (Layer) module("down", (Module) down);
+        this.outputNorm = module("outputNorm", new LayerNorm(c.hidden(), c.layerNormEps()));
+    }
+
+    private static Linear dense(int in, int out, Random init) {
+        return new Linear(in, out, true, init);
+    }
+
+    /** The block's output and its attention probabilities [B, heads, L, L]. */
+    public record Result(Tensor output, Tensor attention) {
+    }
+
+    /** x [B, L, H]; padMask [B, 1, 1, L] with 1 at padding keys. */
+    public Result forward(Tensor x, Tensor padMask) {
+        int b = x.dim(0), l = x.dim(1), d = x.dim(2);
+        Tensor q = split(query.forward(x), b, l), k = split(key.forward(x), b, l), v = split(value.forward(x), b, l);
+        Tensor scores = Ops.matmul(q, false, k, true).mul((float) (1.0 / Math.sqrt(headDim))).maskedFill(padMask, -1e9f);
+        Tensor p = scores.softmax(-1);
+        Tensor context = Ops.dropout(p, dropout, isTraining(), dropoutRandom).matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
+        Tensor a = attentionNorm.forward(x.add(Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutRandom)));
+        Tensor f = down.forward(up.forward(a).gelu());
+        return new Result(outputNorm.forward(a.add(Ops.dropout(f, dropout, isTraining(), dropoutRandom))), p);
+    }
+
+    private Tensor split(Tensor t, int b, int l) {
+        return t.reshape(b, l, heads, headDim).permute(0, 2, 1, 3);
+    }
+}
