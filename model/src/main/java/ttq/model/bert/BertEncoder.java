@@ -7,6 +7,7 @@ import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
 import ttq.model.nn.LayerNorm;
+import ttq.model.transformer.DropoutSource;
 
 /**
  * A BERT-architecture encoder (Hugging Face's {@code BertModel} without the pooler): word +
@@ -18,19 +19,18 @@ public final class BertEncoder extends Module {
     private final Tensor words, positions, tokenTypes;
     private final LayerNorm embeddingNorm;
     private final List<BertLayer> layers = new ArrayList<>();
-    private final Random dropoutRandom;
+    private final DropoutSource dropoutSource = new DropoutSource();
 
     /** A dense encoder, randomly initialised (N(0, 0.02) embeddings, as BERT). */
     public BertEncoder(BertConfig c, long seed) {
         this.config = c;
         Random init = new Random(seed);
-        this.dropoutRandom = new Random(seed ^ 0x5DEECE66DL);
         words = parameter("words", Tensor.normal(init, 0.02f, c.vocab(), c.hidden()));
         positions = parameter("positions", Tensor.normal(init, 0.02f, c.maxPositions(), c.hidden()));
         tokenTypes = parameter("tokenTypes", Tensor.normal(init, 0.02f, c.typeVocab(), c.hidden()));
         embeddingNorm = module("embeddingNorm", new LayerNorm(c.hidden(), c.layerNormEps()));
         for (int i = 0; i < c.layers(); i++) {
-            layers.add(module("layer" + i, new BertLayer(c, init, dropoutRandom)));
+            layers.add(module("layer" + i, new BertLayer(c, init, dropoutSource)));
         }
     }
 
@@ -42,9 +42,14 @@ public final class BertEncoder extends Module {
         return List.copyOf(layers);
     }
 
-    /** Reseeds the dropout masks (training runs reseed per step so a resumed run draws the same masks). */
-    public void reseedDropout(long seed) {
-        dropoutRandom.setSeed(seed);
+    /** The random source of every dropout mask in the encoder (and its task heads). */
+    public DropoutSource dropoutSource() {
+        return dropoutSource;
+    }
+
+    /** Reseeds the dropout masks for one training step, so a resumed run draws the masks an uninterrupted one would. */
+    public void reseedDropout(long seed, int epoch, int step) {
+        dropoutSource.reseed(seed, epoch, step);
     }
 
     /** The last hidden states [B, L, H]. */
@@ -66,7 +71,7 @@ public final class BertEncoder extends Module {
             pad[i] = in.mask()[i] == 0 ? 1f : 0f;
         }
         Tensor x = Ops.indexSelect(words, 0, in.ids()).add(Ops.indexSelect(positions, 0, pos)).add(Ops.indexSelect(tokenTypes, 0, in.typeIds()));
-        x = Ops.dropout(embeddingNorm.forward(x.reshape(b, l, d)), config.dropout(), isTraining(), dropoutRandom);
+        x = Ops.dropout(embeddingNorm.forward(x.reshape(b, l, d)), config.dropout(), isTraining(), dropoutSource.random());
         Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
         List<Tensor> hidden = new ArrayList<>(), attention = new ArrayList<>();
         if (keepLayers) {

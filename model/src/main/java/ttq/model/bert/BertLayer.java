@@ -1,6 +1,7 @@
 package ttq.model.bert;
 
 import java.util.Random;
+import ttq.model.transformer.DropoutSource;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
@@ -17,21 +18,21 @@ public final class BertLayer extends Module {
     private final LayerNorm attentionNorm, outputNorm;
     private final int heads, headDim;
     private final float dropout;
-    private final Random dropoutRandom;
+    private final DropoutSource dropoutSource;
 
     /** A dense block with PyTorch's nn.Linear initialisation (the loader overwrites it with pretrained weights). */
-    public BertLayer(BertConfig c, Random init, Random dropoutRandom) {
+    public BertLayer(BertConfig c, Random init, DropoutSource dropoutSource) {
         this(c, dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.hidden(), init),
                 dense(c.hidden(), c.hidden(), init), dense(c.hidden(), c.intermediate(), init), dense(c.intermediate(), c.hidden(), init),
-                dropoutRandom);
+                dropoutSource);
     }
 
     /** A block whose linears are given (dense, TT, quantized: anything that maps [.., in] to [.., out]). */
-    public BertLayer(BertConfig c, Layer query, Layer key, Layer value, Layer attentionOut, Layer up, Layer down, Random dropoutRandom) {
+    public BertLayer(BertConfig c, Layer query, Layer key, Layer value, Layer attentionOut, Layer up, Layer down, DropoutSource dropoutSource) {
         this.heads = c.heads();
         this.headDim = c.headDim();
         this.dropout = c.dropout();
-        this.dropoutRandom = dropoutRandom;
+        this.dropoutSource = dropoutSource;
         this.query = (Layer) module("query", (Module) query);
         this.key = (Layer) module("key", (Module) key);
         this.value = (Layer) module("value", (Module) value);
@@ -56,10 +57,10 @@ public final class BertLayer extends Module {
         Tensor q = split(query.forward(x), b, l), k = split(key.forward(x), b, l), v = split(value.forward(x), b, l);
         Tensor scores = Ops.matmul(q, false, k, true).mul((float) (1.0 / Math.sqrt(headDim))).maskedFill(padMask, -1e9f);
         Tensor p = scores.softmax(-1);
-        Tensor context = Ops.dropout(p, dropout, isTraining(), dropoutRandom).matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
-        Tensor a = attentionNorm.forward(x.add(Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutRandom)));
+        Tensor context = Ops.dropout(p, dropout, isTraining(), dropoutSource.random()).matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
+        Tensor a = attentionNorm.forward(x.add(Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutSource.random())));
         Tensor f = down.forward(up.forward(a).gelu());
-        return new Result(outputNorm.forward(a.add(Ops.dropout(f, dropout, isTraining(), dropoutRandom))), p);
+        return new Result(outputNorm.forward(a.add(Ops.dropout(f, dropout, isTraining(), dropoutSource.random()))), p);
     }
 
     private Tensor split(Tensor t, int b, int l) {

@@ -72,6 +72,17 @@ public final class BertWeights {
         encoder.loadStateDict(state);
     }
 
+    /** The encoder's weights under Hugging Face's names, linear weights [out, in] (what {@link #load} reads back). */
+    public static Map<String, Tensor> toHuggingFace(BertEncoder encoder) {
+        Map<String, Tensor> ours = encoder.stateDict(), out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : names(encoder.config()).entrySet()) {
+            Tensor t = ours.get(e.getValue());
+            boolean linearWeight = e.getValue().endsWith(".weight") && t.rank() == 2 && e.getValue().startsWith("layer");
+            out.put(e.getKey(), linearWeight ? transpose(t) : t);
+        }
+        return out;
+    }
+
     private static Tensor transpose(Tensor t) {
         int r = t.dim(0), c = t.dim(1);
         float[] src = t.data(), dst = new float[src.length];

@@ -1,0 +1,97 @@
+package ttq.model.bert;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import ttq.model.data.GlueTask;
+
+/**
+ * A tokenized GLUE split and its batches. Training batches are drawn per epoch from a seeded
+ * shuffle, sorted by length within windows of 50 batches (little padding) and then shuffled as
+ * batches: the same seed and epoch always give the same batches, which is what exact resumption needs.
+ */
+public final class GlueBatches {
+    private final BertTokenizer.Encoded[] encoded;
+    private final int[] labels;
+
+    public GlueBatches(BertTokenizer tokenizer, List<GlueTask.Example> examples) {
+        encoded = new BertTokenizer.Encoded[examples.size()];
+        labels = new int[examples.size()];
+        for (int i = 0; i < encoded.length; i++) {
+            GlueTask.Example e = examples.get(i);
+            encoded[i] = tokenizer.encode(e.first(), e.second());
+            labels[i] = e.label();
+        }
+    }
+
+    public int size() {
+        return encoded.length;
+    }
+
+    public int label(int i) {
+        return labels[i];
+    }
+
+    /** A batch: the encoder input, the examples' indices and labels. */
+    public record Batch(BertInput input, int[] indices, int[] labels) {
+        public int size() {
+            return indices.length;
+        }
+    }
+
+    /** Training batches of one epoch. */
+    public List<Batch> shuffled(int batch, long seed) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < encoded.length; i++) {
+            order.add(i);
+        }
+        Random r = new Random(seed);
+        Collections.shuffle(order, r);
+        List<int[]> groups = new ArrayList<>();
+        int window = batch * 50;
+        for (int from = 0; from < order.size(); from += window) {
+            List<Integer> w = new ArrayList<>(order.subList(from, Math.min(order.size(), from + window)));
+            w.sort((a, b) -> Integer.compare(encoded[a].ids().length, encoded[b].ids().length));
+            for (int s = 0; s < w.size(); s += batch) {
+                groups.add(w.subList(s, Math.min(w.size(), s + batch)).stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        Collections.shuffle(groups, r);
+        List<Batch> out = new ArrayList<>(groups.size());
+        for (int[] g : groups) {
+            out.add(make(g));
+        }
+        return out;
+    }
+
+    /** Evaluation batches in file order. */
+    public List<Batch> inOrder(int batch) {
+        List<Batch> out = new ArrayList<>();
+        for (int from = 0; from < encoded.length; from += batch) {
+            int[] g = new int[Math.min(batch, encoded.length - from)];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = from + i;
+            }
+            out.add(make(g));
+        }
+        return out;
+    }
+
+    private Batch make(int[] idx) {
+        int l = 1;
+        for (int i : idx) {
+            l = Math.max(l, encoded[i].ids().length);
+        }
+        int[] ids = new int[idx.length * l], types = new int[idx.length * l], mask = new int[idx.length * l], y = new int[idx.length];
+        for (int r = 0; r < idx.length; r++) {
+            BertTokenizer.Encoded e = encoded[idx[r]];
+            System.arraycopy(e.ids(), 0, ids, r * l, e.ids().length);
+            System.arraycopy(e.typeIds(), 0, types, r * l, e.typeIds().length);
+            Arrays.fill(mask, r * l, r * l + e.ids().length, 1);
+            y[r] = labels[idx[r]];
+        }
+        return new Batch(new BertInput(ids, types, mask, idx.length, l), idx, y);
+    }
+}

@@ -1,0 +1,48 @@
+package ttq.model.bert;
+
+import ttq.engine.GradMode;
+import ttq.engine.StepScope;
+import ttq.engine.Tensor;
+import ttq.model.metrics.BinaryMetrics;
+
+/** Scores a classifier on a tokenized split in evaluation mode (no dropout, no graph). */
+public final class GlueEvaluator {
+    private GlueEvaluator() {
+    }
+
+    /** Predicted labels, the class probabilities [n, classes] (row-major) and the metrics. */
+    public record Result(int[] predicted, float[] probabilities, BinaryMetrics metrics) {
+    }
+
+    public static Result evaluate(SequenceClassifier model, GlueBatches data, int batch) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        int n = data.size();
+        int[] predicted = new int[n], gold = new int[n];
+        float[] probs = null;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (GlueBatches.Batch b : data.inOrder(batch)) {
+                try (StepScope scope = StepScope.open()) {
+                    Tensor p = model.forward(b.input()).softmax(-1);
+                    int c = p.dim(1);
+                    if (probs == null) {
+                        probs = new float[n * c];
+                    }
+                    float[] v = p.toArray();
+                    for (int r = 0; r < b.size(); r++) {
+                        int i = b.indices()[r], best = 0;
+                        for (int k = 1; k < c; k++) {
+                            best = v[r * c + k] > v[r * c + best] ? k : best;
+                        }
+                        predicted[i] = best;
+                        gold[i] = b.labels()[r];
+                        System.arraycopy(v, r * c, probs, i * c, c);
+                    }
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        return new Result(predicted, probs, BinaryMetrics.of(gold, predicted));
+    }
+}

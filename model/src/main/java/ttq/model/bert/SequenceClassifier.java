@@ -1,0 +1,72 @@
+package ttq.model.bert;
+
+import java.util.Random;
+import ttq.engine.Ops;
+import ttq.engine.Tensor;
+import ttq.engine.nn.Module;
+import ttq.model.Linear;
+
+/**
+ * A sentence (pair) classifier on a BERT encoder, as Hugging Face's BertForSequenceClassification:
+ * pooled vector (see {@link Pooling}), dropout, a linear layer to the class logits.
+ */
+public final class SequenceClassifier extends Module {
+    private final BertEncoder encoder;
+    private final Pooling pooling;
+    private final Linear pooler, classifier;
+    private final float dropout;
+
+    public SequenceClassifier(BertEncoder encoder, Pooling pooling, int classes, long seed) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
+        }
+        Random init = new Random(seed);
+        int d = encoder.config().hidden();
+        this.encoder = module("encoder", encoder);
+        this.pooling = pooling;
+        this.pooler = pooling == Pooling.CLS ? module("pooler", new Linear(d, d, true, init)) : null;
+        this.classifier = module("classifier", new Linear(d, classes, true, init));
+        this.dropout = encoder.config().dropout();
+    }
+
+    public BertEncoder encoder() {
+        return encoder;
+    }
+
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    /** Reseeds every dropout mask of encoder and head (once per training step, for exact resumption). */
+    public void reseedDropout(long seed, int epoch, int step) {
+        encoder.reseedDropout(seed, epoch, step);
+    }
+
+    /** Class logits [B, classes]. */
+    public Tensor forward(BertInput in) {
+        return logits(in, encoder.forward(in));
+    }
+
+    /** Class logits from already computed last hidden states [B, L, H] of {@code in}. */
+    public Tensor logits(BertInput in, Tensor hidden) {
+        return classifier.forward(Ops.dropout(pool(in, hidden), dropout, isTraining(), encoder.dropoutSource().random()));
+    }
+
+    private Tensor pool(BertInput in, Tensor h) {
+        int b = in.batch(), l = in.length(), d = h.dim(2);
+        if (pooling == Pooling.CLS) {
+            return pooler.forward(h.slice(1, 0, 1).reshape(b, d)).tanh();
+        }
+        float[] w = new float[b * l];
+        for (int i = 0; i < b; i++) {
+            int n = 0;
+            for (int t = 0; t < l; t++) {
+                n += in.mask()[i * l + t];
+            }
+            for (int t = 0; t < l; t++) {
+                w[i * l + t] = in.mask()[i * l + t] / (float) Math.max(n, 1);
+            }
+        }
+        return h.mul(Tensor.wrap(w, b, l, 1)).sum(false, 1);
+    }
+}
