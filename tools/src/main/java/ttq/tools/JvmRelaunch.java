@@ -15,14 +15,14 @@ import java.util.Set;
  * epoch: 64 s by default, 50 s with -Xms3g -Xmx3g, 42 s with the heap also pre-touched, measured
  * 2026-11-26 on 2 cores). {@code TTQ_JVM_OPTS} replaces the flags; {@code TTQ_NO_RELAUNCH=1}
  * (or JVM flags that already fix the heap) keeps everything in the first JVM. The BERT commands
- * (finetune) keep a whole encoder's activations for backward (about 3 GB for 32 sentence pairs of
+ * (finetune, distill) keep a whole encoder's activations for backward (about 3 GB for 32 sentence pairs of
  * 128 tokens with MiniLM, 2026-11-26), so they get half the machine's memory instead, not pre-touched.
  */
 final class JvmRelaunch {
     static final String CHILD_PROPERTY = "ttq.child";
     static final String DEFAULT_OPTS = "-Xms3g -Xmx3g -XX:+AlwaysPreTouch";
-    private static final Set<String> LONG_COMMANDS = Set.of("train", "reproduce", "bench", "finetune");
-    private static final Set<String> LARGE_HEAP_COMMANDS = Set.of("finetune");
+    private static final Set<String> LONG_COMMANDS = Set.of("train", "reproduce", "bench", "finetune", "distill");
+    private static final Set<String> LARGE_HEAP_COMMANDS = Set.of("finetune", "distill");
 
     /** The child's JVM flags for a command, given the machine's memory (bytes; -1 when unknown). */
     static String defaultOpts(String command, long physical) {

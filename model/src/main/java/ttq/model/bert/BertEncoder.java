@@ -7,6 +7,7 @@ import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
 import ttq.model.nn.LayerNorm;
+import ttq.model.tt.TtmEmbedding;
 import ttq.model.transformer.DropoutSource;
 
 /**
@@ -17,20 +18,39 @@ import ttq.model.transformer.DropoutSource;
 public final class BertEncoder extends Module {
     private final BertConfig config;
     private final Tensor words, positions, tokenTypes;
+    private final TtmEmbedding ttmWords;
     private final LayerNorm embeddingNorm;
     private final List<BertLayer> layers = new ArrayList<>();
     private final DropoutSource dropoutSource = new DropoutSource();
 
     /** A dense encoder, randomly initialised (N(0, 0.02) embeddings, as BERT). */
     public BertEncoder(BertConfig c, long seed) {
+        this(c, null, null, seed);
+    }
+
+    /** Builds the blocks of a (compressed) encoder; gets the encoder's dropout source. */
+    public interface LayerBuilder {
+        BertLayer build(int index, DropoutSource dropout);
+    }
+
+    /**
+     * An encoder whose word table is {@code ttmWords} (null: a dense table) and whose blocks come
+     * from {@code blocks} (null: dense blocks). Position and token-type tables stay dense (small).
+     */
+    public BertEncoder(BertConfig c, TtmEmbedding ttmWords, LayerBuilder blocks, long seed) {
         this.config = c;
         Random init = new Random(seed);
-        words = parameter("words", Tensor.normal(init, 0.02f, c.vocab(), c.hidden()));
+        if (ttmWords != null && (ttmWords.vocabulary() != c.vocab() || ttmWords.hidden() != c.hidden())) {
+            throw new IllegalArgumentException("TTM word table " + ttmWords.vocabulary() + " x " + ttmWords.hidden() + " does not fit "
+                    + c.vocab() + " x " + c.hidden());
+        }
+        this.ttmWords = ttmWords == null ? null : module("words", ttmWords);
+        words = ttmWords == null ? parameter("words", Tensor.normal(init, 0.02f, c.vocab(), c.hidden())) : null;
         positions = parameter("positions", Tensor.normal(init, 0.02f, c.maxPositions(), c.hidden()));
         tokenTypes = parameter("tokenTypes", Tensor.normal(init, 0.02f, c.typeVocab(), c.hidden()));
         embeddingNorm = module("embeddingNorm", new LayerNorm(c.hidden(), c.layerNormEps()));
         for (int i = 0; i < c.layers(); i++) {
-            layers.add(module("layer" + i, new BertLayer(c, init, dropoutSource)));
+            layers.add(module("layer" + i, blocks == null ? new BertLayer(c, init, dropoutSource) : blocks.build(i, dropoutSource)));
         }
     }
 
@@ -62,6 +82,14 @@ public final class BertEncoder extends Module {
      * block's output and every block's attention probabilities.
      */
     public BertOutput forward(BertInput in, boolean keepLayers) {
+        return forward(in, keepLayers, layers.size());
+    }
+
+    /** As {@link #forward(BertInput, boolean)}, running only the first {@code blocks} blocks (layer-by-layer distillation). */
+    public BertOutput forward(BertInput in, boolean keepLayers, int blocks) {
+        if (blocks < 0 || blocks > layers.size()) {
+            throw new IllegalArgumentException("blocks " + blocks + " outside [0, " + layers.size() + "]");
+        }
         in.check(config);
         int b = in.batch(), l = in.length(), d = config.hidden();
         int[] pos = new int[b * l];
@@ -70,14 +98,15 @@ public final class BertEncoder extends Module {
             pos[i] = i % l;
             pad[i] = in.mask()[i] == 0 ? 1f : 0f;
         }
-        Tensor x = Ops.indexSelect(words, 0, in.ids()).add(Ops.indexSelect(positions, 0, pos)).add(Ops.indexSelect(tokenTypes, 0, in.typeIds()));
+        Tensor w = ttmWords != null ? ttmWords.forward(in.ids(), b * l) : Ops.indexSelect(words, 0, in.ids());
+        Tensor x = w.add(Ops.indexSelect(positions, 0, pos)).add(Ops.indexSelect(tokenTypes, 0, in.typeIds()));
         x = Ops.dropout(embeddingNorm.forward(x.reshape(b, l, d)), config.dropout(), isTraining(), dropoutSource.random());
         Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
         List<Tensor> hidden = new ArrayList<>(), attention = new ArrayList<>();
         if (keepLayers) {
             hidden.add(x);
         }
-        for (BertLayer layer : layers) {
+        for (BertLayer layer : layers.subList(0, blocks)) {
             BertLayer.Result r = layer.forward(x, padMask);
             x = r.output();
             if (keepLayers) {

@@ -42,6 +42,33 @@ public final class SequenceClassifier extends Module {
         encoder.reseedDropout(seed, epoch, step);
     }
 
+    /** Copies the pooler and classifier weights of another classifier of the same width (a student starting from its teacher's head). */
+    public void copyHeadFrom(SequenceClassifier other) {
+        if (other.pooling != pooling || other.classifier.outFeatures() != classifier.outFeatures()
+                || other.classifier.inFeatures() != classifier.inFeatures()) {
+            throw new IllegalArgumentException("classifier heads differ (pooling or sizes)");
+        }
+        copy(other.classifier, classifier);
+        if (pooler != null) {
+            copy(other.pooler, pooler);
+        }
+    }
+
+    private static void copy(Linear from, Linear to) {
+        System.arraycopy(from.weight().data(), 0, to.weight().data(), 0, from.weight().numel());
+        System.arraycopy(from.bias().data(), 0, to.bias().data(), 0, from.bias().numel());
+    }
+
+    /** Class logits and, with {@code keepLayers}, the encoder's per-layer outputs (distillation). */
+    public record Outputs(Tensor logits, BertOutput encoder) {
+    }
+
+    /** Logits after running only the first {@code blocks} encoder blocks (logits are null unless all blocks ran). */
+    public Outputs forwardLayers(BertInput in, int blocks) {
+        BertOutput out = encoder.forward(in, true, blocks);
+        return new Outputs(blocks == encoder.config().layers() ? logits(in, out.last()) : null, out);
+    }
+
     /** Class logits [B, classes]. */
     public Tensor forward(BertInput in) {
         return logits(in, encoder.forward(in));

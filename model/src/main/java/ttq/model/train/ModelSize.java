@@ -34,6 +34,11 @@ public final class ModelSize {
                 q = t.weightQuantizer();
                 cores = t.cores();
             }
+            if (m instanceof ttq.model.quant.TernaryLinear t) {
+                // 2 bits per ternary value (1 for binary) plus the FP32 scale
+                bytes += ((long) t.weight().numel() * (t.binary() ? 1 : 2) + 7) / 8 + 4;
+                counted.add(t.weight());
+            }
             if (q != null) {
                 for (Tensor c : cores) {
                     bytes += ((long) c.numel() * q.bits() + 7) / 8;
