@@ -34,10 +34,39 @@ import ttq.tools.bench.BenchTable;
  * ours, and atis-table2.png: model size (log scale) against intent accuracy and slot F1.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Reproduce a paper table: atis-table2 (five ATIS trainings, table and plot).")
+        description = "Reproduce a paper table: atis-table2 (five ATIS trainings) or glue-table4 (teacher fine-tuning and distilled "
+                + "students on SST-2 and MRPC); table and plot.")
 public final class ReproduceCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Which table: atis-table2.")
+    @Parameters(index = "0", description = "Which table: atis-table2 or glue-table4.")
     String table;
+
+    @Option(names = "--teacher", defaultValue = "minilm", description = "glue-table4: pretrained encoder (default ${DEFAULT-VALUE}).")
+    String teacher;
+
+    @Option(names = "--glue-data", defaultValue = "test-data/glue", description = "glue-table4: GLUE folder (default ${DEFAULT-VALUE}).")
+    Path glueData;
+
+    @Option(names = "--tasks", split = ",", defaultValue = "sst2,mrpc", description = "glue-table4: tasks (default ${DEFAULT-VALUE}).")
+    List<String> tasks;
+
+    @Option(names = "--ranks", defaultValue = "30,50", description = "glue-table4: two TT ranks (default ${DEFAULT-VALUE}).")
+    String ranks;
+
+    @Option(names = "--train-limit", defaultValue = "2000", description = "glue-table4: distillation examples per task, 0 = all "
+            + "(default ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--finetune-limit", defaultValue = "0", description = "glue-table4: teacher fine-tuning examples, 0 = all (default ${DEFAULT-VALUE}).")
+    int finetuneLimit;
+
+    @Option(names = "--finetune-epochs", defaultValue = "3", description = "glue-table4: teacher epochs (default ${DEFAULT-VALUE}).")
+    int finetuneEpochs;
+
+    @Option(names = "--phase-epochs", defaultValue = "1", description = "glue-table4: epochs per layer loss (default ${DEFAULT-VALUE}).")
+    int phaseEpochs;
+
+    @Option(names = "--final-epochs", defaultValue = "1", description = "glue-table4: epochs of L_all (default ${DEFAULT-VALUE}).")
+    int finalEpochs;
 
     @Option(names = "--epochs", defaultValue = "40", description = "Epochs per row (default ${DEFAULT-VALUE}, as the paper).")
     int epochs;
@@ -75,8 +104,18 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (table.equals("glue-table4")) {
+            int[] r = ModeList.parse("--ranks", ranks);
+            for (String task : tasks) {
+                if (!List.of("sst2", "mrpc", "rte").contains(task)) {
+                    throw new UsageException("--tasks: unknown task '" + task + "' (sst2, mrpc, rte)");
+                }
+            }
+            return GlueTable4.run(new GlueTable4.Settings(teacher, glueData, tasks, r, trainLimit, finetuneLimit, finetuneEpochs, phaseEpochs,
+                    finalEpochs, seed, resume, out));
+        }
         if (!table.equals("atis-table2")) {
-            throw new UsageException("unknown table '" + table + "' (available: atis-table2)");
+            throw new UsageException("unknown table '" + table + "' (available: atis-table2, glue-table4)");
         }
         if (epochs < 1) {
             throw new UsageException("--epochs must be >= 1");

@@ -1,0 +1,159 @@
+package ttq.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import ttq.tools.bench.BenchTable;
+
+/**
+ * {@code ttq reproduce glue-table4}: the paper's Table 4 scaled to 2 cores. Per task: fine-tune the
+ * teacher ({@code ttq finetune}), then distill layer by layer for two ranks x {FP32, INT8, INT4},
+ * plus the all-at-once and XTC-style baselines at the first rank (INT8 / ternary) in the same
+ * budget. Every row is an ordinary run folder under OUT/glue-table4-runs; the table (Markdown, CSV,
+ * JSON) and a size-vs-accuracy plot go to OUT/glue-table4.*.
+ */
+final class GlueTable4 {
+    /** The paper's Table 4 (BERT-base teacher, dev accuracy): SST-2 and MRPC per row. */
+    private static final Map<String, double[]> PAPER = Map.of(
+            "teacher", new double[] {92.8, 87.7},
+            "layerwise r50 FP32", new double[] {90.0, 86.5}, "layerwise r50 INT8", new double[] {89.6, 85.8},
+            "layerwise r50 INT4", new double[] {89.2, 85.5}, "layerwise r30 FP32", new double[] {89.3, 85.1},
+            "layerwise r30 INT8", new double[] {89.2, 85.0}, "layerwise r30 INT4", new double[] {88.3, 84.8});
+
+    record Settings(String teacher, Path data, List<String> tasks, int[] ranks, int trainLimit, int finetuneLimit, int finetuneEpochs,
+                    int phaseEpochs, int finalEpochs, long seed, boolean resume, Path out) {
+    }
+
+    private GlueTable4() {
+    }
+
+    static int run(Settings s) throws Exception {
+        Path runs = s.out().resolve("glue-table4-runs");
+        BenchTable t = new BenchTable("GLUE dev, paper Table 4 vs ttq (teacher " + s.teacher() + ", scaled to 2 cores)",
+                List.of("task", "row", "paper acc", "ttq acc", "ttq F1", "ttq MB", "compression", "train examples", "epochs", "train s"));
+        t.context("teacher", s.teacher() + ", fine-tuned by `ttq finetune` (" + s.finetuneEpochs() + " epochs, "
+                + (s.finetuneLimit() > 0 ? s.finetuneLimit() + " examples" : "all examples") + ")");
+        t.context("students", "`ttq distill`, " + (s.trainLimit() > 0 ? s.trainLimit() + " training examples" : "all training examples")
+                + ", layerwise: " + s.phaseEpochs() + " epoch(s) per layer loss + " + s.finalEpochs() + " of L_all; all-at-once and XTC: "
+                + "the same number of epochs");
+        t.context("paper", "Table 4 rows with a BERT-base teacher (12 layers, hidden 768); ours use the teacher above");
+        List<XYSeries> series = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String task : s.tasks()) {
+            int col = task.equals("sst2") ? 0 : task.equals("mrpc") ? 1 : -1;
+            Path teacherRun = runs.resolve(task + "-teacher");
+            if (!(s.resume() && Files.exists(teacherRun.resolve("results.json")))) {
+                List<String> a = new ArrayList<>(List.of("finetune", "--task", task, "--teacher", s.teacher(), "--data", s.data().toString(),
+                        "--epochs", String.valueOf(s.finetuneEpochs()), "--seed", String.valueOf(s.seed()), "--out", teacherRun.toString()));
+                if (s.finetuneLimit() > 0) {
+                    a.addAll(List.of("--train-limit", String.valueOf(s.finetuneLimit())));
+                }
+                if (s.resume() && Files.exists(teacherRun.resolve("checkpoint.safetensors"))) {
+                    a.add("--resume");
+                }
+                System.out.println("== " + task + " teacher");
+                int code = Main.run(a.toArray(new String[0]));
+                if (code != 0) {
+                    return code;
+                }
+            }
+            JsonNode tr = json.readTree(teacherRun.resolve("results.json").toFile());
+            double teacherMb = tr.get("size_mb").asDouble();
+            t.row(task, "teacher", paper("teacher", col), f(tr.get("dev_acc").asDouble()), f(tr.get("dev_f1").asDouble()),
+                    String.format(Locale.ROOT, "%.1f", teacherMb), "1.0x", String.valueOf(tr.get("train_examples").asInt()),
+                    String.valueOf(tr.get("epochs").asInt()), String.format(Locale.ROOT, "%.0f", tr.get("train_seconds").asDouble()));
+            XYSeries points = new XYSeries(task + " (ttq)", false);
+            points.add(teacherMb, tr.get("dev_acc").asDouble());
+            List<String[]> rows = new ArrayList<>();
+            for (int rank : s.ranks()) {
+                for (int bits : new int[] {32, 8, 4}) {
+                    rows.add(new String[] {"layerwise", String.valueOf(rank), String.valueOf(bits)});
+                }
+            }
+            rows.add(new String[] {"all", String.valueOf(s.ranks()[0]), "8"});
+            rows.add(new String[] {"xtc", String.valueOf(s.ranks()[0]), "2"});
+            for (String[] r : rows) {
+                String name = r[0].equals("xtc") ? "xtc ternary, half depth" : r[0] + " r" + r[1] + " " + (r[2].equals("32") ? "FP32" : "INT" + r[2]);
+                Path run = runs.resolve(task + "-" + name.replaceAll("[ ,]+", "-"));
+                if (!(s.resume() && Files.exists(run.resolve("results.json")))) {
+                    List<String> a = new ArrayList<>(List.of("distill", "--task", task, "--teacher", teacherRun.toString(), "--data",
+                            s.data().toString(), "--method", r[0], "--rank", r[1], "--embedding-rank", r[1], "--phase-epochs",
+                            String.valueOf(s.phaseEpochs()), "--final-epochs", String.valueOf(s.finalEpochs()), "--seed", String.valueOf(s.seed()),
+                            "--out", run.toString()));
+                    if (!r[0].equals("xtc")) {
+                        a.addAll(List.of("--bits", r[2]));
+                    }
+                    if (s.trainLimit() > 0) {
+                        a.addAll(List.of("--train-limit", String.valueOf(s.trainLimit())));
+                    }
+                    if (s.resume() && Files.exists(run.resolve("checkpoint.safetensors"))) {
+                        a.add("--resume");
+                    }
+                    System.out.println("== " + task + " " + name);
+                    int code = Main.run(a.toArray(new String[0]));
+                    if (code != 0) {
+                        return code;
+                    }
+                }
+                JsonNode sr = json.readTree(run.resolve("results.json").toFile());
+                double mb = sr.get("size_mb").asDouble();
+                t.row(task, name, paper(name, col), f(sr.get("dev_acc").asDouble()), f(sr.get("dev_f1").asDouble()),
+                        String.format(Locale.ROOT, "%.2f", mb), String.format(Locale.ROOT, "%.1fx", sr.get("compression").asDouble()),
+                        String.valueOf(sr.get("train_examples").asInt()), String.valueOf(sr.get("epochs").asInt()),
+                        String.format(Locale.ROOT, "%.0f", sr.get("train_seconds").asDouble()));
+                points.add(mb, sr.get("dev_acc").asDouble());
+            }
+            series.add(points);
+        }
+        Files.createDirectories(s.out());
+        t.write(s.out(), "glue-table4");
+        plot(s.out().resolve("glue-table4.png"), series);
+        System.out.print(t.format());
+        System.out.println("wrote " + s.out().resolve("glue-table4.{md,csv,json,png}"));
+        return 0;
+    }
+
+    private static String paper(String row, int col) {
+        double[] v = PAPER.get(row);
+        return v == null || col < 0 ? "" : f(v[col]);
+    }
+
+    private static void plot(Path file, List<XYSeries> series) throws java.io.IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYSeriesCollection data = new XYSeriesCollection();
+        series.forEach(data::addSeries);
+        LogAxis x = new LogAxis("model size (MB, log scale)");
+        x.setSmallestValue(0.1);
+        x.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
+        NumberAxis y = new NumberAxis("dev accuracy (%)");
+        y.setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        renderer.setDefaultStroke(new BasicStroke(1.5f));
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        JFreeChart chart = new JFreeChart("GLUE dev: student size vs accuracy (teacher at the right)", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 560);
+    }
+
+    private static String f(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}
