@@ -7,23 +7,127 @@
 
 #define TTQ_CLONES __attribute__((target_clones("avx2,fma", "default")))
 
-// GELU, erf form (as BERT): y = x * Phi(x), Phi(x) = 0.5 * (1 + erf(x / sqrt(2))).
-TTQ_CLONES
-static void ttq_gelu_forward(const float* x, float* y, int64_t off, int64_t n) {
-    for (int64_t i = off; i < off + n; i++) {
+// GELU, erf form (as BERT): y = x * Phi(x), Phi(x) = 0.5 * (1 + erf(x / sqrt(2))); backward
+// dx = dy * (Phi(x) + x * phi(x)). erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7) on
+// exp(-x^2 / 2), which phi needs anyway, with a Cephes-style exp: max |error| 4.7e-7 (forward) and
+// 2.9e-7 (backward) against double erf over [-15, 15], 5-7x faster than libm's erff per element
+// (31 vs 5 ns, 2026-11-26). An AVX2 body and a portable one with the same formulas, picked at load
+// time from CPUID.
+#include <immintrin.h>
+#include <string.h>
+
+// exp(x) for x <= 0 and Phi(v) given e = exp(-v^2 / 2), scalar; the AVX2 versions below are the same formulas.
+static inline float ttq_exp_neg(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    float fi = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - fi * 0.693359375f + fi * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t) fi + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return y * scale;
+}
+static inline float ttq_phi(float v, float e) {
+    float z = fabsf(v) * 0.70710678118654752f;
+    float t = 1.0f / (1.0f + 0.3275911f * z);
+    float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
+    return 0.5f + copysignf(0.5f, v) * (1.0f - poly * e);
+}
+__attribute__((target("avx2,fma"))) static inline __m256 ttq_exp_neg8(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 fi = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fmadd_ps(fi, _mm256_set1_ps(2.12194440e-4f), _mm256_fnmadd_ps(fi, _mm256_set1_ps(0.693359375f), x));
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fi), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+}
+__attribute__((target("avx2,fma"))) static inline __m256 ttq_phi8(__m256 v, __m256 e) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 z = _mm256_mul_ps(_mm256_andnot_ps(sign, v), _mm256_set1_ps(0.70710678118654752f));
+    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(z, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
+    __m256 q = _mm256_fmadd_ps(t, _mm256_set1_ps(1.061405429f), _mm256_set1_ps(-1.453152027f));
+    q = _mm256_fmadd_ps(t, q, _mm256_set1_ps(1.421413741f));
+    q = _mm256_fmadd_ps(t, q, _mm256_set1_ps(-0.284496736f));
+    q = _mm256_fmadd_ps(t, q, _mm256_set1_ps(0.254829592f));
+    __m256 erfAbs = _mm256_fnmadd_ps(_mm256_mul_ps(t, q), e, _mm256_set1_ps(1.0f));
+    __m256 half = _mm256_or_ps(_mm256_and_ps(sign, v), _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(half, erfAbs, _mm256_set1_ps(0.5f));
+}
+
+__attribute__((target("avx2,fma")))
+static void ttq_gelu_forward_avx2(const float* x, float* y, int64_t off, int64_t n) {
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(v, ttq_phi8(v, e)));
+    }
+    for (; i < end; i++) {
         float v = x[i];
-        y[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+        y[i] = v * ttq_phi(v, ttq_exp_neg(-0.5f * v * v));
     }
 }
 
-// dx = dy * (Phi(x) + x * phi(x)), phi the standard normal density.
-TTQ_CLONES
-static void ttq_gelu_backward(const float* x, const float* dy, float* dx, int64_t off, int64_t n) {
+static void ttq_gelu_forward_c(const float* x, float* y, int64_t off, int64_t n) {
     for (int64_t i = off; i < off + n; i++) {
         float v = x[i];
-        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
-        float pdf = 0.39894228040143268f * expf(-0.5f * v * v);
-        dx[i] = dy[i] * (cdf + v * pdf);
+        y[i] = v * ttq_phi(v, ttq_exp_neg(-0.5f * v * v));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void ttq_gelu_backward_avx2(const float* x, const float* dy, float* dx, int64_t off, int64_t n) {
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        __m256 d = _mm256_fmadd_ps(_mm256_mul_ps(v, _mm256_set1_ps(0.39894228040143268f)), e, ttq_phi8(v, e));
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), d));
+    }
+    for (; i < end; i++) {
+        float v = x[i], e = ttq_exp_neg(-0.5f * v * v);
+        dx[i] = dy[i] * (ttq_phi(v, e) + v * 0.39894228040143268f * e);
+    }
+}
+
+static void ttq_gelu_backward_c(const float* x, const float* dy, float* dx, int64_t off, int64_t n) {
+    for (int64_t i = off; i < off + n; i++) {
+        float v = x[i], e = ttq_exp_neg(-0.5f * v * v);
+        dx[i] = dy[i] * (ttq_phi(v, e) + v * 0.39894228040143268f * e);
+    }
+}
+
+// libgcc's check includes the OS's AVX register state (XGETBV), so AVX2 is never run where it would fault.
+static inline bool ttq_has_avx2_fma() {
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return yes;
+}
+
+static void ttq_gelu_forward(const float* x, float* y, int64_t off, int64_t n) {
+    if (ttq_has_avx2_fma()) {
+        ttq_gelu_forward_avx2(x, y, off, n);
+    } else {
+        ttq_gelu_forward_c(x, y, off, n);
+    }
+}
+
+static void ttq_gelu_backward(const float* x, const float* dy, float* dx, int64_t off, int64_t n) {
+    if (ttq_has_avx2_fma()) {
+        ttq_gelu_backward_avx2(x, dy, dx, off, n);
+    } else {
+        ttq_gelu_backward_c(x, dy, dx, off, n);
     }
 }
 
