@@ -36,7 +36,7 @@ final class GlueTable4 {
             "layerwise r30 INT8", new double[] {89.2, 85.0}, "layerwise r30 INT4", new double[] {88.3, 84.8});
 
     record Settings(String teacher, Path data, List<String> tasks, int[] ranks, int trainLimit, int finetuneLimit, int finetuneEpochs,
-                    int phaseEpochs, int finalEpochs, long seed, boolean resume, Path out) {
+                    float finetuneLr, int phaseEpochs, int finalEpochs, long seed, boolean resume, Path out) {
     }
 
     private GlueTable4() {
@@ -46,8 +46,7 @@ final class GlueTable4 {
         Path runs = s.out().resolve("glue-table4-runs");
         BenchTable t = new BenchTable("GLUE dev, paper Table 4 vs ttq (teacher " + s.teacher() + ", scaled to 2 cores)",
                 List.of("task", "row", "paper acc", "ttq acc", "ttq F1", "ttq MB", "compression", "train examples", "epochs", "train s"));
-        t.context("teacher", s.teacher() + ", fine-tuned by `ttq finetune` (" + s.finetuneEpochs() + " epochs, "
-                + (s.finetuneLimit() > 0 ? s.finetuneLimit() + " examples" : "all examples") + ")");
+        t.context("teacher", s.teacher() + ", fine-tuned by `ttq finetune` (epochs, examples and seconds in its rows)");
         t.context("students", "`ttq distill`, " + (s.trainLimit() > 0 ? s.trainLimit() + " training examples" : "all training examples")
                 + ", layerwise: " + s.phaseEpochs() + " epoch(s) per layer loss + " + s.finalEpochs() + " of L_all; all-at-once and XTC: "
                 + "the same number of epochs");
@@ -59,7 +58,8 @@ final class GlueTable4 {
             Path teacherRun = runs.resolve(task + "-teacher");
             if (!(s.resume() && Files.exists(teacherRun.resolve("results.json")))) {
                 List<String> a = new ArrayList<>(List.of("finetune", "--task", task, "--teacher", s.teacher(), "--data", s.data().toString(),
-                        "--epochs", String.valueOf(s.finetuneEpochs()), "--seed", String.valueOf(s.seed()), "--out", teacherRun.toString()));
+                        "--epochs", String.valueOf(s.finetuneEpochs()), "--lr", String.valueOf(s.finetuneLr()), "--seed", String.valueOf(s.seed()),
+                        "--out", teacherRun.toString()));
                 if (s.finetuneLimit() > 0) {
                     a.addAll(List.of("--train-limit", String.valueOf(s.finetuneLimit())));
                 }

@@ -62,6 +62,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--finetune-epochs", defaultValue = "3", description = "glue-table4: teacher epochs (default ${DEFAULT-VALUE}).")
     int finetuneEpochs;
 
+    @Option(names = "--finetune-lr", defaultValue = "1e-4", description = "glue-table4: teacher learning rate (default ${DEFAULT-VALUE}).")
+    float finetuneLr;
+
     @Option(names = "--phase-epochs", defaultValue = "1", description = "glue-table4: epochs per layer loss (default ${DEFAULT-VALUE}).")
     int phaseEpochs;
 
@@ -111,7 +114,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                     throw new UsageException("--tasks: unknown task '" + task + "' (sst2, mrpc, rte)");
                 }
             }
-            return GlueTable4.run(new GlueTable4.Settings(teacher, glueData, tasks, r, trainLimit, finetuneLimit, finetuneEpochs, phaseEpochs,
+            return GlueTable4.run(new GlueTable4.Settings(teacher, glueData, tasks, r, trainLimit, finetuneLimit, finetuneEpochs, finetuneLr, phaseEpochs,
                     finalEpochs, seed, resume, out));
         }
         if (!table.equals("atis-table2")) {
