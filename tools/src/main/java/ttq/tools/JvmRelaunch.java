@@ -15,7 +15,7 @@ import java.util.Set;
  * epoch: 64 s by default, 50 s with -Xms3g -Xmx3g, 42 s with the heap also pre-touched, measured
  * 2026-11-26 on 2 cores). {@code TTQ_JVM_OPTS} replaces the flags; {@code TTQ_NO_RELAUNCH=1}
  * (or JVM flags that already fix the heap) keeps everything in the first JVM. The BERT commands
- * (finetune, distill) keep a whole encoder's activations for backward (about 3 GB for 32 sentence pairs of
+ * (finetune, distill, reproduce glue-table4) keep a whole encoder's activations for backward (about 3 GB for 32 sentence pairs of
  * 128 tokens with MiniLM, 2026-11-26), so they get half the machine's memory instead, not pre-touched.
  */
 final class JvmRelaunch {
@@ -110,7 +110,7 @@ final class JvmRelaunch {
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         cmd.addAll(jvmArgs); // keep the user's -D and -XX flags
 
-        for (String o : (opts == null || opts.isBlank() ? defaultOpts(command, physical) : opts).trim().split("\\s+")) {
+        for (String o : (opts == null || opts.isBlank() ? defaultOpts(Arrays.asList(args).contains("glue-table4") ? "finetune" : command, physical) : opts).trim().split("\\s+")) {
             cmd.add(o);
         }
         cmd.add("-D" + CHILD_PROPERTY + "=1");
