@@ -291,6 +291,8 @@ public final class DistillCommand implements Callable<Integer> {
         results.put("size_mb", studentBytes / 1e6);
         results.put("teacher_size_mb", teacherBytes / 1e6);
         results.put("compression", (double) teacherBytes / studentBytes);
+        results.put("encoder_gflops_128", encoderFlops(student, 128) / 1e9);
+        results.put("teacher_encoder_gflops_128", encoderFlops(t, 128) / 1e9);
         results.put("train_examples", train.size());
         results.put("epochs", total);
         results.put("train_seconds", trainSeconds);
@@ -299,6 +301,25 @@ public final class DistillCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "student dev acc %.2f, F1 %.2f (teacher %.2f / %.2f) | %.2f MB (%.1fx) | %.1f s; wrote %s%n", m.accuracy(), m.f1(),
                 teacherDev.accuracy(), teacherDev.f1(), studentBytes / 1e6, (double) teacherBytes / studentBytes, trainSeconds, out);
         return 0;
+    }
+
+    /**
+     * FLOPs of the encoder's linear layers for one sequence of {@code tokens} tokens, as the paper's
+     * Table 4 counts them (matrix products in encoders only): 2 in out per token for a dense or
+     * ternary layer, the executed order's count for a TT layer (its cores are merged once per sequence).
+     */
+    static double encoderFlops(SequenceClassifier model, int tokens) {
+        double f = 0;
+        for (ttq.engine.nn.Module m : model.encoder().namedModules().values()) {
+            if (m instanceof ttq.model.tt.TtLinear tt) {
+                f += tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
+            } else if (m instanceof ttq.model.Linear l) {
+                f += 2.0 * tokens * l.inFeatures() * l.outFeatures();
+            } else if (m instanceof ttq.model.quant.TernaryLinear l) {
+                f += 2.0 * tokens * l.weight().numel();
+            }
+        }
+        return f;
     }
 
     private static String phaseList(List<Phase> phases) {
