@@ -240,6 +240,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         results.put("best_epoch", bestEpoch);
         results.put("params", chosen.model().parameterCount());
         results.put("size_mb", 4.0 * chosen.model().parameterCount() / 1e6);
+        results.put("encoder_gflops_128", DistillCommand.encoderFlops(chosen.model(), 128) / 1e9);
         results.put("train_seconds", trainSeconds);
         results.put("seed", seed);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(), results);

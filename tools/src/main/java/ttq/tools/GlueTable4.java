@@ -45,7 +45,8 @@ final class GlueTable4 {
     static int run(Settings s) throws Exception {
         Path runs = s.out().resolve("glue-table4-runs");
         BenchTable t = new BenchTable("GLUE dev, paper Table 4 vs ttq (teacher " + s.teacher() + ", scaled to 2 cores)",
-                List.of("task", "row", "paper acc", "ttq acc", "ttq F1", "ttq MB", "compression", "train examples", "epochs", "train s"));
+                List.of("task", "row", "paper acc", "ttq acc", "ttq F1", "ttq MB", "compression", "GFLOPs / 128 tokens", "train examples", "epochs",
+                        "train s"));
         t.context("teacher", s.teacher() + ", fine-tuned by `ttq finetune` (epochs, examples and seconds in its rows)");
         t.context("students", "`ttq distill`, " + (s.trainLimit() > 0 ? s.trainLimit() + " training examples" : "all training examples")
                 + ", layerwise: " + s.phaseEpochs() + " epoch(s) per layer loss + " + s.finalEpochs() + " of L_all; all-at-once and XTC: "
@@ -75,7 +76,7 @@ final class GlueTable4 {
             JsonNode tr = json.readTree(teacherRun.resolve("results.json").toFile());
             double teacherMb = tr.get("size_mb").asDouble();
             t.row(task, "teacher", paper("teacher", col), f(tr.get("dev_acc").asDouble()), f(tr.get("dev_f1").asDouble()),
-                    String.format(Locale.ROOT, "%.1f", teacherMb), "1.0x", String.valueOf(tr.get("train_examples").asInt()),
+                    String.format(Locale.ROOT, "%.1f", teacherMb), "1.0x", gflops(tr), String.valueOf(tr.get("train_examples").asInt()),
                     String.valueOf(tr.get("epochs").asInt()), String.format(Locale.ROOT, "%.0f", tr.get("train_seconds").asDouble()));
             XYSeries points = new XYSeries(task + " (ttq)", false);
             points.add(teacherMb, tr.get("dev_acc").asDouble());
@@ -113,7 +114,7 @@ final class GlueTable4 {
                 JsonNode sr = json.readTree(run.resolve("results.json").toFile());
                 double mb = sr.get("size_mb").asDouble();
                 t.row(task, name, paper(name, col), f(sr.get("dev_acc").asDouble()), f(sr.get("dev_f1").asDouble()),
-                        String.format(Locale.ROOT, "%.2f", mb), String.format(Locale.ROOT, "%.1fx", sr.get("compression").asDouble()),
+                        String.format(Locale.ROOT, "%.2f", mb), String.format(Locale.ROOT, "%.1fx", sr.get("compression").asDouble()), gflops(sr),
                         String.valueOf(sr.get("train_examples").asInt()), String.valueOf(sr.get("epochs").asInt()),
                         String.format(Locale.ROOT, "%.0f", sr.get("train_seconds").asDouble()));
                 points.add(mb, sr.get("dev_acc").asDouble());
@@ -126,6 +127,10 @@ final class GlueTable4 {
         System.out.print(t.format());
         System.out.println("wrote " + s.out().resolve("glue-table4.{md,csv,json,png}"));
         return 0;
+    }
+
+    private static String gflops(JsonNode results) {
+        return results.has("encoder_gflops_128") ? String.format(Locale.ROOT, "%.2f", results.get("encoder_gflops_128").asDouble()) : "";
     }
 
     private static String paper(String row, int col) {
