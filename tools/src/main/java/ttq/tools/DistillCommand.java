@@ -6,12 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -145,12 +143,7 @@ public final class DistillCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        List<GlueTask.Example> trainExamples = glue.read(data, "train"), devExamples = glue.read(data, "dev");
-        if (trainLimit != null && trainLimit < trainExamples.size()) {
-            List<GlueTask.Example> shuffled = new ArrayList<>(trainExamples);
-            Collections.shuffle(shuffled, new Random(seed));
-            trainExamples = shuffled.subList(0, trainLimit);
-        }
+        List<GlueTask.Example> trainExamples = GlueTask.sample(glue.read(data, "train"), trainLimit, seed), devExamples = glue.read(data, "dev");
         GlueBatches train, dev;
         try (BertTokenizer tok = teacher.tokenizer()) {
             train = new GlueBatches(tok, trainExamples);

@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -114,12 +111,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         if (!resume && Files.exists(checkpoint)) {
             throw new UsageException(out + " already holds a run; use --resume to continue it or another --out");
         }
-        List<GlueTask.Example> trainExamples = glue.read(data, "train"), devExamples = glue.read(data, "dev");
-        if (trainLimit != null && trainLimit < trainExamples.size()) {
-            List<GlueTask.Example> shuffled = new ArrayList<>(trainExamples);
-            Collections.shuffle(shuffled, new Random(seed));
-            trainExamples = shuffled.subList(0, trainLimit);
-        }
+        List<GlueTask.Example> trainExamples = GlueTask.sample(glue.read(data, "train"), trainLimit, seed), devExamples = glue.read(data, "dev");
         long tLoad = System.nanoTime();
         PretrainedBert bert = PretrainedBert.load(teacher);
         GlueBatches train, dev;

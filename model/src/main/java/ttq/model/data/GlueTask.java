@@ -96,6 +96,16 @@ public enum GlueTask {
         return out;
     }
 
+    /** The first {@code limit} examples of a seeded shuffle (all of them, in file order, when limit is null or not smaller). */
+    public static List<Example> sample(List<Example> examples, Integer limit, long seed) {
+        if (limit == null || limit >= examples.size()) {
+            return examples;
+        }
+        List<Example> shuffled = new ArrayList<>(examples);
+        java.util.Collections.shuffle(shuffled, new java.util.Random(seed));
+        return List.copyOf(shuffled.subList(0, limit));
+    }
+
     private static int label(String s, String where) throws DataFormatException {
         String t = s.strip();
         if (t.equals("0") || t.equals("1")) {
