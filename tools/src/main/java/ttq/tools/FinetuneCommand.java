@@ -61,7 +61,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "Default ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "5e-5", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+    // 1e-4: MiniLM on MRPC reached 81.37 in 3 epochs at 1e-4 and 78.19 at 5e-5 (2026-11-26)
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--warmup", defaultValue = "0.1", description = "Warm-up share of all steps (default ${DEFAULT-VALUE}).")
