@@ -122,7 +122,8 @@ class TrainCommandTest {
         assertTrue(Files.readString(dir.resolve("atis-table2.md")).contains("| TT INT2 | 93.60 |"));
         byte[] png = Files.readAllBytes(dir.resolve("atis-table2.png"));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG image");
-        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "glue-table4").code());
+        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "glue-table9").code());
+        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "glue-table4", "--tasks", "cola").code());
     }
 
     @Test
