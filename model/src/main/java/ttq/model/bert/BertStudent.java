@@ -105,15 +105,7 @@ public final class BertStudent {
     }
 
     private static Layer ternary(Map<String, Tensor> teacher, String name, Spec spec) {
-        Tensor w = need(teacher, name + ".weight"); // [out, in]
-        int out = w.dim(0), in = w.dim(1);
-        float[] t = new float[w.numel()];
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                t[i * out + o] = w.data()[o * in + i];
-            }
-        }
-        return new TernaryLinear(Tensor.wrap(t, in, out), need(teacher, name + ".bias"), spec.binary());
+        return new TernaryLinear(BertWeights.transposed(need(teacher, name + ".weight")), need(teacher, name + ".bias"), spec.binary());
     }
 
     /** Copies the teacher's tensors the student keeps dense (embedding tables, layer norms; XTC: the word table too). */

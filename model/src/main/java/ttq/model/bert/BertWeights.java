@@ -3,6 +3,7 @@ package ttq.model.bert;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import ttq.engine.GradMode;
 import ttq.engine.Tensor;
 
 /**
@@ -58,8 +59,8 @@ public final class BertWeights {
                         + "-layer BERT encoder needs it)");
             }
             Tensor target = ours.get(e.getValue());
-            boolean linearWeight = e.getValue().endsWith(".weight") && target.rank() == 2 && e.getValue().startsWith("layer");
-            Tensor value = linearWeight && t.rank() == 2 ? transpose(t) : t;
+            boolean linearWeight = isLinearWeight(e.getValue(), target);
+            Tensor value = linearWeight && t.rank() == 2 ? transposed(t) : t;
             if (!java.util.Arrays.equals(value.shape(), target.shape())) {
                 throw new IOException(source + ": tensor '" + e.getKey() + "' has shape " + java.util.Arrays.toString(t.shape())
                         + ", the encoder needs " + java.util.Arrays.toString(linearWeight ? new int[] {target.dim(1), target.dim(0)} : target.shape()));
@@ -77,20 +78,20 @@ public final class BertWeights {
         Map<String, Tensor> ours = encoder.stateDict(), out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : names(encoder.config()).entrySet()) {
             Tensor t = ours.get(e.getValue());
-            boolean linearWeight = e.getValue().endsWith(".weight") && t.rank() == 2 && e.getValue().startsWith("layer");
-            out.put(e.getKey(), linearWeight ? transpose(t) : t);
+            out.put(e.getKey(), isLinearWeight(e.getValue(), t) ? transposed(t) : t);
         }
         return out;
     }
 
-    private static Tensor transpose(Tensor t) {
-        int r = t.dim(0), c = t.dim(1);
-        float[] src = t.data(), dst = new float[src.length];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < c; j++) {
-                dst[j * r + i] = src[i * c + j];
-            }
+    /** A block linear's weight (ours [in, out], Hugging Face's [out, in]), as opposed to tables and norms. */
+    private static boolean isLinearWeight(String ourName, Tensor ours) {
+        return ourName.startsWith("layer") && ourName.endsWith(".weight") && ours.rank() == 2;
+    }
+
+    /** A new [c, r] copy of a matrix [r, c] (the engine's permute, outside any graph). */
+    static Tensor transposed(Tensor t) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return t.transpose(0, 1);
         }
-        return Tensor.wrap(dst, c, r);
     }
 }

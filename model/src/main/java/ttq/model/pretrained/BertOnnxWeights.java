@@ -54,14 +54,8 @@ public final class BertOnnxWeights {
                         + " not a Hugging Face BERT export this loader knows");
             }
             String name = bias.substring(0, bias.length() - "bias".length()) + "weight";
-            int in = Math.toIntExact(w.dims()[0]), outDim = Math.toIntExact(w.dims()[1]);
-            float[] src = w.floats(), t = new float[src.length];
-            for (int i = 0; i < in; i++) {
-                for (int j = 0; j < outDim; j++) {
-                    t[j * in + i] = src[i * outDim + j];
-                }
-            }
-            if (out.put(name, Tensor.wrap(t, outDim, in)) != null) {
+            Tensor matmulWeight = Tensor.wrap(w.floats(), Math.toIntExact(w.dims()[0]), Math.toIntExact(w.dims()[1])); // [in, out]
+            if (out.put(name, matmulWeight.transpose(0, 1)) != null) {
                 throw new IOException(model.source() + ": two MatMul weights map to '" + name + "'");
             }
         }
