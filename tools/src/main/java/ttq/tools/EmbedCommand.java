@@ -75,30 +75,23 @@ public final class EmbedCommand implements Callable<Integer> {
         encoder.eval();
         int n = firsts.size(), hidden = bert.config().hidden();
         try (BertTokenizer tok = bert.tokenizer(maxLength)) {
-            BertTokenizer.Encoded[] enc = new BertTokenizer.Encoded[n];
+            List<BertTokenizer.Encoded> enc = new ArrayList<>(n);
             int len = 1;
             for (int i = 0; i < n; i++) {
-                enc[i] = tok.encode(firsts.get(i), seconds.get(i));
-                len = Math.max(len, enc[i].ids().length);
+                enc.add(tok.encode(firsts.get(i), seconds.get(i)));
+                len = Math.max(len, enc.get(i).ids().length);
             }
             long[] ids = new long[n * len], mask = new long[n * len], types = new long[n * len];
             float[] states = new float[Math.multiplyExact(n * len, hidden)];
             for (int from = 0; from < n; from += batch) {
-                int b = Math.min(batch, n - from);
-                int[] bi = new int[b * len], bt = new int[b * len], bm = new int[b * len];
-                for (int r = 0; r < b; r++) {
-                    BertTokenizer.Encoded e = enc[from + r];
-                    for (int t = 0; t < e.ids().length; t++) {
-                        bi[r * len + t] = e.ids()[t];
-                        bt[r * len + t] = e.typeIds()[t];
-                        bm[r * len + t] = 1;
-                        ids[(from + r) * len + t] = e.ids()[t];
-                        types[(from + r) * len + t] = e.typeIds()[t];
-                        mask[(from + r) * len + t] = 1;
-                    }
+                BertInput in = BertInput.padded(enc.subList(from, Math.min(n, from + batch)), len); // every batch at the file's length
+                for (int i = 0; i < in.ids().length; i++) {
+                    ids[from * len + i] = in.ids()[i];
+                    types[from * len + i] = in.typeIds()[i];
+                    mask[from * len + i] = in.mask()[i];
                 }
                 try (StepScope ignored = StepScope.open(); GradMode.Scope noGrad = GradMode.noGrad()) {
-                    float[] h = encoder.forward(new BertInput(bi, bt, bm, b, len)).toArray();
+                    float[] h = encoder.forward(in).toArray();
                     System.arraycopy(h, 0, states, from * len * hidden, h.length);
                 }
             }

@@ -128,7 +128,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 bert.name(), glue.folder(), train.size(), dev.size(), pool.name().toLowerCase(Locale.ROOT), model.parameterCount(),
                 (System.nanoTime() - tLoad) / 1e9);
         AdamW opt = new AdamW(model.parameters(), lr, 0.9f, 0.999f, 1e-8f, 0.01f);
-        int stepsPerEpoch = train.shuffled(batch, 0).size();
+        int stepsPerEpoch = train.batchCount(batch);
         WarmupLinearDecay schedule = new WarmupLinearDecay(lr, (int) Math.round(warmup * stepsPerEpoch * epochs), stepsPerEpoch * epochs);
         Files.createDirectories(out);
 

@@ -16,6 +16,22 @@ public record BertInput(int[] ids, int[] typeIds, int[] mask, int batch, int len
         }
     }
 
+    /** Encoded rows padded with id 0 and mask 0 to {@code length} tokens, which must hold the longest row. */
+    public static BertInput padded(java.util.List<BertTokenizer.Encoded> rows, int length) {
+        int n = rows.size();
+        int[] ids = new int[n * length], types = new int[n * length], mask = new int[n * length];
+        for (int r = 0; r < n; r++) {
+            BertTokenizer.Encoded e = rows.get(r);
+            if (e.ids().length > length) {
+                throw new IllegalArgumentException("BERT input: row " + r + " has " + e.ids().length + " tokens, more than the length " + length);
+            }
+            System.arraycopy(e.ids(), 0, ids, r * length, e.ids().length);
+            System.arraycopy(e.typeIds(), 0, types, r * length, e.typeIds().length);
+            java.util.Arrays.fill(mask, r * length, r * length + e.ids().length, 1);
+        }
+        return new BertInput(ids, types, mask, n, length);
+    }
+
     /** Throws naming the first id outside the vocabulary, type id outside the type vocabulary, or bad mask value. */
     void check(BertConfig c) {
         if (length > c.maxPositions()) {

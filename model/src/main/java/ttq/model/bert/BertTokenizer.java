@@ -57,19 +57,13 @@ public final class BertTokenizer implements AutoCloseable {
         if (seconds != null && seconds.size() != firsts.size()) {
             throw new IllegalArgumentException("tokenizer: " + firsts.size() + " first sentences, " + seconds.size() + " second");
         }
-        Encoded[] enc = new Encoded[firsts.size()];
+        List<Encoded> enc = new java.util.ArrayList<>(firsts.size());
         int l = 1;
-        for (int i = 0; i < enc.length; i++) {
-            enc[i] = encode(firsts.get(i), seconds == null ? null : seconds.get(i));
-            l = Math.max(l, enc[i].ids().length);
+        for (int i = 0; i < firsts.size(); i++) {
+            enc.add(encode(firsts.get(i), seconds == null ? null : seconds.get(i)));
+            l = Math.max(l, enc.get(i).ids().length);
         }
-        int[] ids = new int[enc.length * l], types = new int[enc.length * l], mask = new int[enc.length * l];
-        for (int i = 0; i < enc.length; i++) {
-            System.arraycopy(enc[i].ids(), 0, ids, i * l, enc[i].ids().length);
-            System.arraycopy(enc[i].typeIds(), 0, types, i * l, enc[i].typeIds().length);
-            java.util.Arrays.fill(mask, i * l, i * l + enc[i].ids().length, 1);
-        }
-        return new BertInput(ids, types, mask, enc.length, l);
+        return BertInput.padded(enc, l);
     }
 
     private static int[] toInts(long[] v) {

@@ -1,7 +1,6 @@
 package ttq.model.bert;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -39,6 +38,11 @@ public final class GlueBatches {
         public int size() {
             return indices.length;
         }
+    }
+
+    /** Batches per epoch: ceil(size / batch), since each sorting window holds a whole number of batches. */
+    public int batchCount(int batch) {
+        return (encoded.length + batch - 1) / batch;
     }
 
     /** Training batches of one epoch. */
@@ -80,18 +84,14 @@ public final class GlueBatches {
     }
 
     private Batch make(int[] idx) {
+        List<BertTokenizer.Encoded> rows = new ArrayList<>(idx.length);
         int l = 1;
-        for (int i : idx) {
-            l = Math.max(l, encoded[i].ids().length);
-        }
-        int[] ids = new int[idx.length * l], types = new int[idx.length * l], mask = new int[idx.length * l], y = new int[idx.length];
+        int[] y = new int[idx.length];
         for (int r = 0; r < idx.length; r++) {
-            BertTokenizer.Encoded e = encoded[idx[r]];
-            System.arraycopy(e.ids(), 0, ids, r * l, e.ids().length);
-            System.arraycopy(e.typeIds(), 0, types, r * l, e.typeIds().length);
-            Arrays.fill(mask, r * l, r * l + e.ids().length, 1);
+            rows.add(encoded[idx[r]]);
+            l = Math.max(l, encoded[idx[r]].ids().length);
             y[r] = labels[idx[r]];
         }
-        return new Batch(new BertInput(ids, types, mask, idx.length, l), idx, y);
+        return new Batch(BertInput.padded(rows, l), idx, y);
     }
 }
