@@ -84,6 +84,41 @@ public final class TtDecomposition {
         return frobeniusNorm == 0 ? 0 : discardedNorm / frobeniusNorm;
     }
 
+    /**
+     * The same tensor with every core scaled to the same largest magnitude (the geometric mean of
+     * the cores' max|value|); the scale factors multiply to 1, so the product is unchanged up to
+     * float rounding. TT-SVD leaves cores 1..K-1 orthonormal (values below 1) and puts the whole
+     * norm in the last core; a quantizer whose one scale is shared by all cores and initialised
+     * from max|x| would then round the orthonormal cores to zero (a rank-30 MiniLM feed-forward
+     * layer lost 52% of its TT at 8 bits and all of it at 4). Balanced, it loses 3.4% at 8 bits.
+     */
+    public TtDecomposition balanced() {
+        int count = cores.size();
+        double[] max = new double[count];
+        double logMean = 0;
+        for (int k = 0; k < count; k++) {
+            for (float v : cores.get(k).data()) {
+                max[k] = Math.max(max[k], Math.abs(v));
+            }
+            if (max[k] == 0) {
+                return this; // a zero core makes the tensor zero: nothing to balance
+            }
+            logMean += Math.log(max[k]) / count;
+        }
+        double target = Math.exp(logMean);
+        List<Tensor> scaled = new java.util.ArrayList<>(count);
+        for (int k = 0; k < count; k++) {
+            Tensor c = cores.get(k);
+            float[] values = c.data().clone();
+            double factor = target / max[k];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) (values[i] * factor);
+            }
+            scaled.add(Tensor.wrap(values, c.shape()));
+        }
+        return new TtDecomposition(scaled, ranks, discardedNorm, frobeniusNorm);
+    }
+
     /** Total number of values in the cores. */
     public long parameterCount() {
         long n = 0;

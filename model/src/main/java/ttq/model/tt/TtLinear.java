@@ -100,12 +100,13 @@ public final class TtLinear extends Module implements ttq.model.Layer {
      * Compresses a dense weight W [M, N] (y = W x) by TT-SVD, keeping at most {@code maxRank} on
      * every bond and dropping singular values under a relative tolerance {@code eps} (0: ranks
      * only); for post-training compression and for initialising a student from pretrained weights.
+     * The cores are {@link TtDecomposition#balanced() balanced} so one shared quantizer scale fits them all.
      * The bias (may be null) is copied.
      */
     public static TtLinear fromDense(Tensor w, int[] outModes, int[] inModes, int maxRank, double eps, Tensor bias) {
         int[] caps = new int[2 * outModes.length - 1];
         java.util.Arrays.fill(caps, maxRank);
-        TtDecomposition dec = TtSvd.tt(w, outModes, inModes, caps, eps);
+        TtDecomposition dec = TtSvd.tt(w, outModes, inModes, caps, eps).balanced();
         TtLinear layer = fromCores(dec.cores(), outModes, inModes, bias != null);
         if (bias != null) {
             if (bias.numel() != layer.m) {

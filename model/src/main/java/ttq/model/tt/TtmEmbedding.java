@@ -69,7 +69,7 @@ public final class TtmEmbedding extends Module {
         int[] caps = new int[Math.max(0, rowModes.length - 1)];
         Arrays.fill(caps, maxRank);
         TtDecomposition dec = TtSvd.ttm(Tensor.wrap(padded, rows, table.dim(1)), rowModes, colModes,
-                caps.length == 0 ? null : caps, eps);
+                caps.length == 0 ? null : caps, eps).balanced();
         return fromCores(table.dim(0), dec.cores());
     }
 

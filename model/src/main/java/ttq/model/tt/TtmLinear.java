@@ -53,7 +53,7 @@ public final class TtmLinear extends Module {
     public static TtmLinear fromDense(Tensor w, int[] outModes, int[] inModes, int maxRank, double eps, boolean withBias) {
         int[] caps = new int[Math.max(0, outModes.length - 1)];
         java.util.Arrays.fill(caps, maxRank);
-        return fromCores(TtSvd.ttm(w, outModes, inModes, caps.length == 0 ? null : caps, eps).cores(), withBias);
+        return fromCores(TtSvd.ttm(w, outModes, inModes, caps.length == 0 ? null : caps, eps).balanced().cores(), withBias);
     }
 
     public int outFeatures() {
