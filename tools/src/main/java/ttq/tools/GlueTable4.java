@@ -2,22 +2,13 @@ package ttq.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 import ttq.tools.bench.BenchTable;
 
 /**
@@ -126,7 +117,8 @@ final class GlueTable4 {
         }
         Files.createDirectories(s.out());
         t.write(s.out(), "glue-table4");
-        plot(s.out().resolve("glue-table4.png"), series);
+        SizeAccuracyPlot.write(s.out().resolve("glue-table4.png"), "GLUE dev: student size vs accuracy (teacher at the right)",
+                "dev accuracy (%)", series, null, null);
         System.out.print(t.format());
         System.out.println("wrote " + s.out().resolve("glue-table4.{md,csv,json,png}"));
         return 0;
@@ -139,26 +131,6 @@ final class GlueTable4 {
     private static String paper(String row, int col) {
         double[] v = PAPER.get(row);
         return v == null || col < 0 ? "" : f(v[col]);
-    }
-
-    private static void plot(Path file, List<XYSeries> series) throws java.io.IOException {
-        System.setProperty("java.awt.headless", "true");
-        XYSeriesCollection data = new XYSeriesCollection();
-        series.forEach(data::addSeries);
-        LogAxis x = new LogAxis("model size (MB, log scale)");
-        x.setSmallestValue(0.1);
-        x.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
-        NumberAxis y = new NumberAxis("dev accuracy (%)");
-        y.setAutoRangeIncludesZero(false);
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        renderer.setDefaultStroke(new BasicStroke(1.5f));
-        XYPlot plot = new XYPlot(data, x, y, renderer);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart("GLUE dev: student size vs accuracy (teacher at the right)", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 560);
     }
 
     private static String f(double v) {

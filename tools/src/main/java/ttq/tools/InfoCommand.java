@@ -26,6 +26,7 @@ public final class InfoCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors());
         System.out.printf("cpu          %s%n", cpuModel());
         System.out.printf("native       %s%n", NativeLibrary.status());
+        System.out.printf("cuda         %s%n", ttq.kernels.cuda.CudaRuntime.status());
         if (!NativeLibrary.isLoaded()) {
             return Main.EXIT_DATA;
         }

@@ -2,25 +2,13 @@ package ttq.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.chart.labels.XYItemLabelGenerator;
 import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -180,40 +168,11 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         t.write(out, "atis-table2");
-        plot(out.resolve("atis-table2.png").toFile(), List.of(intent, slot, paperIntent, paperSlot), labels);
+        SizeAccuracyPlot.write(out.resolve("atis-table2.png"), "ATIS: size vs accuracy (Table 2 rows)", "test score (%)",
+                List.of(intent, slot, paperIntent, paperSlot), new int[] {0x1f77b4, 0xd62728, 0x9ecae1, 0xfcaeae}, labels);
         System.out.print(t.format());
         System.out.println("wrote " + out.resolve("atis-table2.{md,csv,json,png}"));
         return 0;
-    }
-
-    private static void plot(File file, List<XYSeries> series, List<String> labels) throws java.io.IOException {
-        System.setProperty("java.awt.headless", "true"); // rendered to a file; also when called in-process
-        XYSeriesCollection data = new XYSeriesCollection();
-        for (XYSeries s : series) {
-            data.addSeries(s);
-        }
-        LogAxis x = new LogAxis("model size (MB, log scale)");
-        x.setSmallestValue(0.1);
-        x.setNumberFormatOverride(new java.text.DecimalFormat("0.##"));
-        NumberAxis y = new NumberAxis("test score (%)");
-        y.setAutoRangeIncludesZero(false);
-        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
-        renderer.setSeriesPaint(0, new Color(0x1f77b4));
-        renderer.setSeriesPaint(1, new Color(0xd62728));
-        renderer.setSeriesPaint(2, new Color(0x9ecae1));
-        renderer.setSeriesPaint(3, new Color(0xfcaeae));
-        renderer.setDefaultStroke(new BasicStroke(1.5f));
-        XYItemLabelGenerator names = (dataset, s, item) -> s == 0 ? labels.get(item) : null;
-        renderer.setDefaultItemLabelGenerator(names);
-        renderer.setDefaultItemLabelsVisible(true);
-        renderer.setDefaultItemLabelFont(new Font("SansSerif", Font.PLAIN, 10));
-        XYPlot plot = new XYPlot(data, x, y, renderer);
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart("ATIS: size vs accuracy (Table 2 rows)", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(file, chart, 900, 560);
     }
 
     /** From results.json, or (runs written before it held the key) recomputed from the run's conlleval file. */
