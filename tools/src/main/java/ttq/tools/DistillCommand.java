@@ -15,7 +15,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import ttq.engine.GradMode;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
@@ -48,6 +50,13 @@ import ttq.model.train.TrainingCheckpoint;
 @Command(name = "distill", mixinStandardHelpOptions = true,
         description = "Distill a TT/TTM (quantized) or XTC-style student from a fine-tuned teacher (ttq finetune's run folder).")
 public final class DistillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec commandSpec;
+
+    @Option(names = "--config", paramLabel = "EXP.json", description = "Read options from a JSON object of option names (without --) "
+            + "and values; options given on the command line win. The run folder gets the resolved config.json.")
+    Path config;
+
     @Option(names = "--task", required = true, description = "sst2, mrpc or rte (must match the teacher's).")
     String task;
 
@@ -177,6 +186,7 @@ public final class DistillCommand implements Callable<Integer> {
                 teacherBytes / 1e6, studentLayers, student.parameterCount(), studentBytes / 1e6, (double) teacherBytes / studentBytes, train.size(),
                 dev.size(), phaseList(phases));
         Files.createDirectories(out);
+        ExperimentConfig.writeResolved(commandSpec, out);
         Path checkpoint = out.resolve("checkpoint.safetensors");
         if (!resume && Files.exists(checkpoint)) {
             throw new UsageException(out + " already holds a run; use --resume to continue it or another --out");

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ttq", mixinStandardHelpOptions = true, versionProvider = Versions.class,
         description = "Quantization-aware training of tensor-train compressed transformers.",
-        subcommands = {TrainCommand.class, ReproduceCommand.class, InfoCommand.class, BenchCommand.class, DemoCommand.class, PlanCommand.class, TtApplyCommand.class, SizeCommand.class, ExportCommand.class, EvalCommand.class, EmbedCommand.class, FinetuneCommand.class, DistillCommand.class,
+        subcommands = {TrainCommand.class, ReproduceCommand.class, InfoCommand.class, BenchCommand.class, DemoCommand.class, PlanCommand.class, TtApplyCommand.class, SizeCommand.class, ExportCommand.class, EvalCommand.class, EmbedCommand.class, FinetuneCommand.class, DistillCommand.class, SweepCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad data (malformed files, NaN losses) and failed runs. */
@@ -68,6 +68,15 @@ public final class Main implements Runnable {
             err.flush();
             return code;
         });
+        try {
+            args = ExperimentConfig.expand(cli, args);
+        } catch (UsageException e) {
+            System.err.println("ttq: " + oneLine(e.getMessage()));
+            return EXIT_USAGE;
+        } catch (IOException e) {
+            System.err.println("ttq: " + oneLine(e.getMessage()));
+            return EXIT_DATA;
+        }
         return cli.execute(args);
     }
 

@@ -15,7 +15,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
@@ -45,6 +47,13 @@ import ttq.model.transformer.TransformerConfigJson;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the joint intent/slot transformer (dense or TT-compressed, FP32/INT8/INT4/INT2) on an ATIS-layout corpus.")
 public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "EXP.json", description = "Read options from a JSON object of option names (without --) "
+            + "and values; options given on the command line win. The run folder gets the resolved config.json.")
+    Path config;
+
     @Option(names = "--task", defaultValue = "atis", description = "Task (atis: joint intent detection and slot filling; default ${DEFAULT-VALUE}).")
     String task;
 
@@ -60,6 +69,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** --bits resolved against --model. */
     int bits;
+
+    @Option(names = "--rank", defaultValue = "10", description = "TT rank of the attention, feed-forward and classifier linears "
+            + "(--model tt; default ${DEFAULT-VALUE}, the paper's Table 1).")
+    int rank;
+
+    @Option(names = "--embedding-rank", defaultValue = "30", description = "TTM rank of the token embedding (--model tt; default "
+            + "${DEFAULT-VALUE}, the paper's Table 1).")
+    int embeddingRank;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}; the paper trains 40).")
     int epochs;
@@ -109,6 +126,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!task.equals("atis")) {
             throw new UsageException("--task: only 'atis' (joint intent/slot) is supported, got '" + task + "'");
         }
+        if (rank < 1 || embeddingRank < 1) {
+            throw new UsageException("--rank and --embedding-rank must be >= 1, got " + rank + " and " + embeddingRank);
+        }
         if (epochs < 1 || batch < 1 || !(lr > 0) || maxLength < 1 || !(dropout >= 0 && dropout < 1)) {
             throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
         }
@@ -138,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
         JointBatcher batcher = new JointBatcher(train, maxLength);
         try {
             config = TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(), batcher.slots().size(),
-                    model, bits, maxLength, dropout);
+                    model, bits, maxLength, dropout).withRanks(rank, embeddingRank);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -147,6 +167,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException(out + " already holds a run (checkpoint.safetensors): pass --resume to continue it or choose another --out");
         }
         Files.createDirectories(out);
+        ExperimentConfig.writeResolved(spec, out);
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
         if (positionInit.equals("sinusoidal")) {
             net.initSinusoidalPositions();
@@ -274,7 +295,8 @@ public final class TrainCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, "lr=%s", lr);
         return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d%s%s", task,
                 data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength,
-                unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit);
+                unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit)
+                + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank);
     }
 
     private void checkSameRun(Map<String, String> meta) {

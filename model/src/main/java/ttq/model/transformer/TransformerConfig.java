@@ -125,6 +125,13 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
         return p;
     }
 
+    /** This configuration with other TT ranks: {@code ttRank} for the linears, {@code embeddingRank} for the TTM embedding. */
+    public TransformerConfig withRanks(int ttRank, int embeddingRank) {
+        return new TransformerConfig(vocab, hidden, layers, heads, ffn, maxLength, dropout, intents, slots, format, bits, ttRank,
+                embeddingRank, attnOutModes, attnInModes, ffnOutModes, ffnInModes, embeddingRowModes, embeddingColModes,
+                quantizeActivations, quantizeAttention);
+    }
+
     /**
      * The paper's Table 1 setting for ATIS: hidden 768, 2 encoders, 12 heads, FFN 3072; TT rank 10
      * for attention (24,32)x(32,24), feed-forward (48,64)x(32,24) and the classifier's first linear;
