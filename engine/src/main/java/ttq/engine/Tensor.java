@@ -35,6 +35,7 @@ public final class Tensor {
     private float[] data; // null once released by its StepScope
     private final int[] shape;
     private boolean requiresGrad;
+    private boolean logDomain;
     private Tensor grad;
     private float[] spareGrad; // storage of the gradient zeroGrad dropped, for the next one
     private Function gradFn;
@@ -204,6 +205,21 @@ public final class Tensor {
 
     public boolean requiresGrad() {
         return requiresGrad;
+    }
+
+    /**
+     * Marks a positive parameter (a quantizer's scale) to be optimized as log(value): optimizers
+     * then step it by a factor, relative to its size. A step of size lr on a scale of 0.005 would
+     * otherwise change it by 20% per step and can walk it to zero. Returns this.
+     */
+    public Tensor optimizeInLogDomain(boolean value) {
+        this.logDomain = value;
+        return this;
+    }
+
+    /** Whether optimizers step this parameter in the log domain. */
+    public boolean isOptimizedInLogDomain() {
+        return logDomain;
     }
 
     /** Marks a leaf tensor as a variable whose gradient backward accumulates. Returns this. */

@@ -83,9 +83,10 @@ public final class SweepCommand implements Callable<Integer> {
     private int run(SweepPlan plan) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         int threads = Math.max(1, cores / jobs);
-        long heapMb = Math.max(2048, physicalMemoryMb() / (2L * jobs));
-        System.out.printf(Locale.ROOT, "sweep: %d points of ttq %s into %s, %d at a time, %d thread(s) and %d MB heap each%n",
-                plan.points().size(), plan.command(), plan.out(), jobs, threads, heapMb);
+        // the JVM flags a lone run of the command gets (JvmRelaunch), as if each job had 1/jobs of the memory
+        String jvmOpts = JvmRelaunch.defaultOpts(plan.command(), (physicalMemoryMb() << 20) / jobs);
+        System.out.printf(Locale.ROOT, "sweep: %d points of ttq %s into %s, %d at a time, %d thread(s) each, JVM %s%n",
+                plan.points().size(), plan.command(), plan.out(), jobs, threads, jvmOpts);
         ExecutorService pool = Executors.newFixedThreadPool(jobs);
         ConcurrentLinkedQueue<Process> running = new ConcurrentLinkedQueue<>();
         Thread stopChildren = new Thread(() -> running.forEach(Process::destroy));
@@ -101,7 +102,7 @@ public final class SweepCommand implements Callable<Integer> {
                     return null;
                 }
                 boolean resume = Files.exists(run.resolve("checkpoint.safetensors")) || Files.exists(run.resolve("student.safetensors"));
-                List<String> cmd = childCommand(plan, p, threads, heapMb, resume);
+                List<String> cmd = childCommand(plan, p, threads, jvmOpts, resume);
                 Files.createDirectories(run);
                 Path log = run.resolve("sweep.log");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -139,10 +140,10 @@ public final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> childCommand(SweepPlan plan, SweepPlan.Point p, int threads, long heapMb, boolean resume) {
+    private static List<String> childCommand(SweepPlan plan, SweepPlan.Point p, int threads, String jvmOpts, boolean resume) {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        cmd.add("-Xmx" + heapMb + "m");
+        cmd.addAll(List.of(jvmOpts.trim().split("\\s+")));
         cmd.add("-XX:ActiveProcessorCount=" + threads);
         cmd.add("-D" + JvmRelaunch.CHILD_PROPERTY + "=1"); // the child stops when the sweep is killed
         cmd.add("-cp");

@@ -82,6 +82,7 @@ final class SweepPlots {
             series.values().forEach(data::addSeries);
             XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
             NumberAxis y = new NumberAxis("training time (s)");
+            y.setAutoRangeIncludesZero(false);
             save(dir.resolve("report-time-vs-rank.png"), "Sweep: training time vs TT rank", new XYPlot(data, new NumberAxis("TT rank"), y, r));
             written.add("report-time-vs-rank.png");
         }

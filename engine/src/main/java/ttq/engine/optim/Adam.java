@@ -106,6 +106,6 @@ public class Adam extends Optimizer {
         float bc1 = (float) (1.0 - Math.pow(beta1, step));
         float bc2 = (float) (1.0 - Math.pow(beta2, step));
         FusedKernels.adamUpdate(p, g, buffer(0, index), buffer(1, index), p.length, learningRate(), beta1, beta2,
-                eps, weightDecay, decoupled, bc1, bc2);
+                eps, inLogDomainStep() ? 0f : weightDecay, decoupled, bc1, bc2);
     }
 }

@@ -104,6 +104,36 @@ public abstract class Optimizer {
     // ------------------------------------------------------------------ the update
 
     /**
+     * The update of a {@link Tensor#optimizeInLogDomain log-domain} parameter p > 0: the rule of
+     * this optimizer applied to theta = log p with gradient dL/dtheta = p dL/dp (chain rule), no
+     * weight decay (it would pull the scale towards 1), then p = exp(theta).
+     */
+    private void stepInLogDomain(int index, float[] p, float[] g, int step) {
+        float[] theta = new float[p.length], gTheta = new float[p.length];
+        for (int j = 0; j < p.length; j++) {
+            float v = Math.max(p[j], Float.MIN_NORMAL);
+            theta[j] = (float) Math.log(v);
+            gTheta[j] = g[j] * v;
+        }
+        logDomainStep = true;
+        try {
+            update(index, theta, gTheta, step);
+        } finally {
+            logDomainStep = false;
+        }
+        for (int j = 0; j < p.length; j++) {
+            p[j] = (float) Math.exp(theta[j]);
+        }
+    }
+
+    private boolean logDomainStep;
+
+    /** Inside {@link #update}: true while stepping a log-domain parameter, whose update applies no weight decay. */
+    protected final boolean inLogDomainStep() {
+        return logDomainStep;
+    }
+
+    /**
      * Applies one update to every parameter with a non-null gradient. Throws, before changing
      * anything, {@link IllegalStateException} when a gradient's shape differs from its parameter's
      * and {@link NonFiniteGradientException} when a gradient holds NaN or infinity.
@@ -142,7 +172,12 @@ public abstract class Optimizer {
         for (int i = 0; i < grads.length; i++) {
             if (grads[i] != null) {
                 paramSteps[i]++;
-                update(i, params.get(i).data(), grads[i].data(), paramSteps[i]);
+                Tensor param = params.get(i);
+                if (param.isOptimizedInLogDomain()) {
+                    stepInLogDomain(i, param.data(), grads[i].data(), paramSteps[i]);
+                } else {
+                    update(i, param.data(), grads[i].data(), paramSteps[i]);
+                }
             }
         }
     }

@@ -69,7 +69,7 @@ public final class Sgd extends Optimizer {
     @Override
     protected void update(int index, float[] p, float[] g, int step) {
         final float lr = learningRate();
-        final float wd = weightDecay;
+        final float wd = inLogDomainStep() ? 0f : weightDecay;
         final float mom = momentum;
         if (mom == 0f) {
             Parallel.forRange(p.length, (from, to) -> {

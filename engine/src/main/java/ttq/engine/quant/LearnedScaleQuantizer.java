@@ -51,7 +51,8 @@ public final class LearnedScaleQuantizer extends Module {
         this.lsqGradScale = lsqGradScale;
         this.emaMomentum = emaMomentum;
         Tensor s = Tensor.ones(1);
-        this.scale = calibration == Calibration.LEARNED ? parameter("scale", s) : buffer("scale", s);
+        // a learned scale is stepped in the log domain: relative steps, it cannot walk to zero (Tensor#optimizeInLogDomain)
+        this.scale = calibration == Calibration.LEARNED ? parameter("scale", s).optimizeInLogDomain(true) : buffer("scale", s);
         this.initialized = buffer("initialized", Tensor.zeros(1));
     }
 
