@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.jfree.chart.ChartUtils;
-import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
@@ -63,7 +61,7 @@ final class SweepPlots {
             r.setSeriesItemLabelsVisible(0, true);
             r.setSeriesItemLabelFont(0, new Font("SansSerif", Font.PLAIN, 9));
             String name = "report-pareto-" + e.getKey().replaceAll("[^A-Za-z0-9]", "") + ".png";
-            save(dir.resolve(name), "Sweep, " + e.getKey() + ": size vs " + metric + " (Pareto front in red)", new XYPlot(data, x, y, r));
+            SizeAccuracyPlot.save(dir.resolve(name), "Sweep, " + e.getKey() + ": size vs " + metric + " (Pareto front in red)", new XYPlot(data, x, y, r));
             written.add(name);
         }
         if (keyColumns.contains("rank") && all.stream().anyMatch(g -> g.values().containsKey("train_seconds"))) {
@@ -83,18 +81,9 @@ final class SweepPlots {
             XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
             NumberAxis y = new NumberAxis("training time (s)");
             y.setAutoRangeIncludesZero(false);
-            save(dir.resolve("report-time-vs-rank.png"), "Sweep: training time vs TT rank", new XYPlot(data, new NumberAxis("TT rank"), y, r));
+            SizeAccuracyPlot.save(dir.resolve("report-time-vs-rank.png"), "Sweep: training time vs TT rank", new XYPlot(data, new NumberAxis("TT rank"), y, r));
             written.add("report-time-vs-rank.png");
         }
         return written;
-    }
-
-    private static void save(Path file, String title, XYPlot plot) throws IOException {
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-        JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
-        chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 560);
     }
 }
