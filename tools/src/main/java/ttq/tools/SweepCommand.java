@@ -84,7 +84,9 @@ public final class SweepCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         int threads = Math.max(1, cores / jobs);
         // the JVM flags a lone run of the command gets (JvmRelaunch), as if each job had 1/jobs of the memory
-        String jvmOpts = JvmRelaunch.defaultOpts(plan.command(), (physicalMemoryMb() << 20) / jobs);
+        long perJobMb = physicalMemoryMb() / jobs;
+        String jvmOpts = perJobMb < 6144 ? "-Xmx" + Math.max(512, perJobMb / 2) + "m" // too little memory for the fixed 3 GB heap
+                : JvmRelaunch.defaultOpts(plan.command(), perJobMb << 20);
         System.out.printf(Locale.ROOT, "sweep: %d points of ttq %s into %s, %d at a time, %d thread(s) each, JVM %s%n",
                 plan.points().size(), plan.command(), plan.out(), jobs, threads, jvmOpts);
         ExecutorService pool = Executors.newFixedThreadPool(jobs);
