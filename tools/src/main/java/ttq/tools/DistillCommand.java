@@ -15,9 +15,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import ttq.engine.GradMode;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
@@ -50,12 +49,8 @@ import ttq.model.train.TrainingCheckpoint;
 @Command(name = "distill", mixinStandardHelpOptions = true,
         description = "Distill a TT/TTM (quantized) or XTC-style student from a fine-tuned teacher (ttq finetune's run folder).")
 public final class DistillCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec commandSpec;
-
-    @Option(names = "--config", paramLabel = "EXP.json", description = "Read options from a JSON object of option names (without --) "
-            + "and values; options given on the command line win. The run folder gets the resolved config.json.")
-    Path config;
+    @Mixin
+    ExperimentConfig.Option experiment;
 
     @Option(names = "--task", required = true, description = "sst2, mrpc or rte (must match the teacher's).")
     String task;
@@ -185,12 +180,12 @@ public final class DistillCommand implements Callable<Integer> {
                         + "%d train / %d dev examples; phases %s%n", glue.folder(), method, teacher.info().teacher(), teacherDev.accuracy(),
                 teacherBytes / 1e6, studentLayers, student.parameterCount(), studentBytes / 1e6, (double) teacherBytes / studentBytes, train.size(),
                 dev.size(), phaseList(phases));
-        Files.createDirectories(out);
-        ExperimentConfig.writeResolved(commandSpec, out);
         Path checkpoint = out.resolve("checkpoint.safetensors");
         if (!resume && Files.exists(checkpoint)) {
             throw new UsageException(out + " already holds a run; use --resume to continue it or another --out");
         }
+        Files.createDirectories(out);
+        experiment.writeResolved(out); // after the check: a refused call must not overwrite the run's config.json
         int done = 0; // epochs completed over all phases
         double trainSeconds = 0;
         StringBuilder metrics = new StringBuilder("epoch,phase,loss,dev_acc,dev_f1\n");

@@ -28,6 +28,21 @@ import ttq.model.data.DataFormatException;
  * {@code config.json}, which {@code --config} reads back to repeat the run.
  */
 final class ExperimentConfig {
+    /** The {@code --config} option of train and distill (a picocli mixin); {@link #expand} reads the file before parsing. */
+    static final class Option {
+        @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+        CommandSpec command;
+
+        @picocli.CommandLine.Option(names = "--config", paramLabel = "EXP.json", description = "Read options from a JSON (or YAML) object of "
+                + "option names (without --) and values; options given on the command line win. The run folder gets the resolved config.json.")
+        Path file;
+
+        /** Writes the command's resolved settings to {@code dir/config.json}. */
+        void writeResolved(Path dir) throws IOException {
+            ExperimentConfig.writeResolved(command, dir);
+        }
+    }
+
     /** Options that steer one invocation, not the experiment: never read from or written to a config. */
     private static final Set<String> NOT_SETTINGS = Set.of("config", "help", "version", "verbose", "resume");
 
@@ -54,9 +69,6 @@ final class ExperimentConfig {
         }
         CommandSpec spec = cli.getSubcommands().get(args[commandAt]).getCommandSpec();
         if (!SweepPlan.COMMANDS.contains(args[commandAt])) { // sweep's --config is a sweep file, read by the command
-            return args;
-        }
-        if (spec.findOption("--config") == null) {
             return args;
         }
         Path file = null;

@@ -67,7 +67,8 @@ final class JvmRelaunch {
         return false;
     }
 
-    private static long physicalMemory() {
+    /** The machine's memory in bytes, or -1 when the JVM cannot tell. */
+    static long physicalMemory() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getTotalMemorySize();
         }

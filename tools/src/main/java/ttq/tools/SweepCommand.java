@@ -5,7 +5,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -84,7 +82,8 @@ public final class SweepCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         int threads = Math.max(1, cores / jobs);
         // the JVM flags a lone run of the command gets (JvmRelaunch), as if each job had 1/jobs of the memory
-        long perJobMb = physicalMemoryMb() / jobs;
+        long physical = JvmRelaunch.physicalMemory();
+        long perJobMb = (physical > 0 ? physical >> 20 : 8192) / jobs;
         String jvmOpts = perJobMb < 6144 ? "-Xmx" + Math.max(512, perJobMb / 2) + "m" // too little memory for the fixed 3 GB heap
                 : JvmRelaunch.defaultOpts(plan.command(), perJobMb << 20);
         System.out.printf(Locale.ROOT, "sweep: %d points of ttq %s into %s, %d at a time, %d thread(s) each, JVM %s%n",
@@ -103,7 +102,7 @@ public final class SweepCommand implements Callable<Integer> {
                     System.out.printf("[%d/%d] %s: already finished%n", finished.incrementAndGet(), plan.points().size(), p.name());
                     return null;
                 }
-                boolean resume = Files.exists(run.resolve("checkpoint.safetensors")) || Files.exists(run.resolve("student.safetensors"));
+                boolean resume = Files.exists(run.resolve("checkpoint.safetensors")); // train's and distill's checkpoint
                 List<String> cmd = childCommand(plan, p, threads, jvmOpts, resume);
                 Files.createDirectories(run);
                 Path log = run.resolve("sweep.log");
@@ -131,7 +130,6 @@ public final class SweepCommand implements Callable<Integer> {
         for (Future<?> f : futures) {
             f.get();
         }
-        pool.awaitTermination(1, TimeUnit.MINUTES);
         Runtime.getRuntime().removeShutdownHook(stopChildren);
         if (!failed.isEmpty()) {
             System.err.println("ttq: sweep: " + failed.size() + " point(s) failed: " + String.join(", ", failed)
@@ -158,13 +156,6 @@ public final class SweepCommand implements Callable<Integer> {
             cmd.add("--resume");
         }
         return cmd;
-    }
-
-    private static long physicalMemoryMb() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getTotalMemorySize() >> 20;
-        }
-        return 8192;
     }
 
     // ------------------------------------------------------------------ cluster jobs
@@ -209,7 +200,7 @@ public final class SweepCommand implements Callable<Integer> {
                 + "RUN=" + outDir + "/points/\"$NAME\"\n"
                 + "if [ -f \"$RUN/results.json\" ]; then echo \"$NAME already finished\"; exit 0; fi\n"
                 + "EXTRA=()\n"
-                + "if [ -f \"$RUN/checkpoint.safetensors\" ] || [ -f \"$RUN/student.safetensors\" ]; then EXTRA=(--resume); fi\n"
+                + "if [ -f \"$RUN/checkpoint.safetensors\" ]; then EXTRA=(--resume); fi\n"
                 + "export TTQ_NO_RELAUNCH=1\n"
                 + "exec java -Xmx" + heap + " -cp " + shellQuote(jarPath) + " ttq.tools.Main " + plan.command() + " --config " + outDir
                 + "/configs/\"$NAME\".json \"${EXTRA[@]}\"\n";

@@ -15,9 +15,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
@@ -47,12 +46,8 @@ import ttq.model.transformer.TransformerConfigJson;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the joint intent/slot transformer (dense or TT-compressed, FP32/INT8/INT4/INT2) on an ATIS-layout corpus.")
 public final class TrainCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", paramLabel = "EXP.json", description = "Read options from a JSON object of option names (without --) "
-            + "and values; options given on the command line win. The run folder gets the resolved config.json.")
-    Path config;
+    @Mixin
+    ExperimentConfig.Option experiment;
 
     @Option(names = "--task", defaultValue = "atis", description = "Task (atis: joint intent detection and slot filling; default ${DEFAULT-VALUE}).")
     String task;
@@ -167,7 +162,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UsageException(out + " already holds a run (checkpoint.safetensors): pass --resume to continue it or choose another --out");
         }
         Files.createDirectories(out);
-        ExperimentConfig.writeResolved(spec, out);
+        experiment.writeResolved(out);
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
         if (positionInit.equals("sinusoidal")) {
             net.initSinusoidalPositions();
