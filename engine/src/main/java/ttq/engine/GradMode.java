@@ -11,6 +11,7 @@ public final class GradMode {
     private GradMode() {
     }
 
+    /** Whether operations on this thread record the graph for backward (false inside {@code noGrad}). */
     public static boolean isEnabled() {
         return ENABLED.get()[0];
     }

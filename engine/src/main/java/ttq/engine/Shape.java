@@ -120,6 +120,7 @@ public final class Shape {
         return out;
     }
 
+    /** A shape as "[2, 3, 4]" for messages. */
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

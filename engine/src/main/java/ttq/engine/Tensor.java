@@ -92,18 +92,22 @@ public final class Tensor {
         return wrap(d, rows.length, cols);
     }
 
+    /** A 0-dimensional tensor holding v. */
     public static Tensor scalar(float v) {
         return new Tensor(new float[] {v}, new int[0]);
     }
 
+    /** A tensor of zeros with the given shape. */
     public static Tensor zeros(int... shape) {
         return wrap(new float[Shape.numel(shape)], shape);
     }
 
+    /** A tensor of ones with the given shape. */
     public static Tensor ones(int... shape) {
         return full(1f, shape);
     }
 
+    /** A tensor with every element equal to value. */
     public static Tensor full(float value, int... shape) {
         float[] d = new float[Shape.numel(shape)];
         Arrays.fill(d, value);
@@ -145,6 +149,7 @@ public final class Tensor {
         return shape.clone();
     }
 
+    /** Number of dimensions. */
     public int rank() {
         return shape.length;
     }
@@ -154,6 +159,7 @@ public final class Tensor {
         return shape[Shape.axis("dim", i, shape.length)];
     }
 
+    /** Number of elements (the product of the shape). */
     public int numel() {
         return data != null ? data.length : Shape.numel(shape);
     }
@@ -203,6 +209,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ autograd
 
+    /** Whether backward computes a gradient for this tensor. */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -252,6 +259,7 @@ public final class Tensor {
         return gradFn;
     }
 
+    /** True for tensors created by the user (parameters, inputs), false for results of a recorded op. */
     public boolean isLeaf() {
         return gradFn == null;
     }
@@ -308,66 +316,82 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ elementwise
 
+    /** Elementwise sum with broadcasting. */
     public Tensor add(Tensor other) {
         return Add.apply(this, other);
     }
 
+    /** This plus a constant. */
     public Tensor add(float c) {
         return Affine.apply(this, 1f, c);
     }
 
+    /** Elementwise difference with broadcasting. */
     public Tensor sub(Tensor other) {
         return Sub.apply(this, other);
     }
 
+    /** This minus a constant. */
     public Tensor sub(float c) {
         return Affine.apply(this, 1f, -c);
     }
 
+    /** Elementwise product with broadcasting. */
     public Tensor mul(Tensor other) {
         return Mul.apply(this, other);
     }
 
+    /** This times a constant. */
     public Tensor mul(float c) {
         return Affine.apply(this, c, 0f);
     }
 
+    /** Elementwise quotient with broadcasting. */
     public Tensor div(Tensor other) {
         return Div.apply(this, other);
     }
 
+    /** This divided by a constant. */
     public Tensor div(float c) {
         return Affine.apply(this, 1f / c, 0f);
     }
 
+    /** Elementwise negation. */
     public Tensor neg() {
         return Affine.apply(this, -1f, 0f);
     }
 
+    /** Elementwise e^x. */
     public Tensor exp() {
         return Exp.apply(this);
     }
 
+    /** Elementwise natural logarithm. */
     public Tensor log() {
         return Log.apply(this);
     }
 
+    /** Elementwise square root. */
     public Tensor sqrt() {
         return Sqrt.apply(this);
     }
 
+    /** Elementwise x^exponent. */
     public Tensor pow(float exponent) {
         return Pow.apply(this, exponent);
     }
 
+    /** Elementwise hyperbolic tangent. */
     public Tensor tanh() {
         return Tanh.apply(this);
     }
 
+    /** Elementwise logistic sigmoid. */
     public Tensor sigmoid() {
         return Sigmoid.apply(this);
     }
 
+    /** Elementwise max(x, 0). */
     public Tensor relu() {
         return Relu.apply(this);
     }

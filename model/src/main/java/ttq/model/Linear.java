@@ -15,6 +15,7 @@ public final class Linear extends Module implements Layer {
     private final Tensor bias;
     private final int in, out;
 
+    /** A dense in -> out layer, weight and bias uniform in +-1/sqrt(in) (PyTorch's default) from random. */
     public Linear(int in, int out, boolean withBias, Random random) {
         if (in <= 0 || out <= 0) {
             throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + " out=" + out);
@@ -38,18 +39,22 @@ public final class Linear extends Module implements Layer {
         return x.rank() == 1 ? y.reshape(out) : y;
     }
 
+    /** Weight [out, in]. */
     public Tensor weight() {
         return weight;
     }
 
+    /** Bias [out], or null without one. */
     public Tensor bias() {
         return bias;
     }
 
+    /** Input width N. */
     public int inFeatures() {
         return in;
     }
 
+    /** Output width M. */
     public int outFeatures() {
         return out;
     }

@@ -12,6 +12,7 @@ public final class Mlp extends Module {
     private final float dropout;
     private final Random dropoutRandom;
 
+    /** Two dense layers in -> hiddenSize -> out with the given dropout, initialised from seed. */
     public Mlp(int in, int hiddenSize, int out, float dropout, long seed) {
         Random random = new Random(seed);
         this.hidden = module("hidden", new Linear(in, hiddenSize, true, random));

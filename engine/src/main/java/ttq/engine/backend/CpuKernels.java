@@ -25,6 +25,7 @@ public final class CpuKernels {
 
     // ---------------------------------------------------------------- elementwise
 
+    /** Elementwise binary op with NumPy broadcasting into a new tensor (no graph recording). */
     public static Tensor binary(Binary op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         float[] x = a.data(), y = b.data();
@@ -78,6 +79,7 @@ public final class CpuKernels {
         }
     }
 
+    /** Elementwise unary op into a new tensor (no graph recording). */
     public static Tensor unary(Unary op, Tensor a) {
         float[] x = a.data();
         float[] out = StepScope.zeros(x.length);

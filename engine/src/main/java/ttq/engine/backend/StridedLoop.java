@@ -24,6 +24,7 @@ public final class StridedLoop {
     private final int[][] outerStrides;
     private final int[] counter;
 
+    /** A loop over every index of shape, advancing one offset per strides array (stride 0 broadcasts). */
     public StridedLoop(int[] shape, int[]... strides) {
         int ops = strides.length;
         boolean isEmpty = false;

@@ -9,9 +9,12 @@ import ttq.engine.Tensor;
  * gradient checks: no autograd, no performance, just exact-enough arithmetic.
  */
 public final class DoubleTensor {
+    /** Dimensions. */
     public final int[] shape;
+    /** Values in row-major order. */
     public final double[] v;
 
+    /** Wraps values (row-major) with the given shape; their count must match. */
     public DoubleTensor(double[] values, int... shape) {
         if (values.length != Shape.numel(shape)) {
             throw new IllegalArgumentException(values.length + " values for shape " + Arrays.toString(shape));
@@ -20,6 +23,7 @@ public final class DoubleTensor {
         this.shape = shape.clone();
     }
 
+    /** Zeros of the given shape. */
     public static DoubleTensor zeros(int... shape) {
         return new DoubleTensor(new double[Shape.numel(shape)], shape);
     }
@@ -43,14 +47,17 @@ public final class DoubleTensor {
         return Tensor.wrap(d, shape);
     }
 
+    /** Number of elements. */
     public int numel() {
         return v.length;
     }
 
+    /** Number of dimensions. */
     public int rank() {
         return shape.length;
     }
 
+    /** A deep copy. */
     public DoubleTensor copy() {
         return new DoubleTensor(v.clone(), shape);
     }

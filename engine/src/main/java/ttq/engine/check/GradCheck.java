@@ -11,7 +11,7 @@ import ttq.engine.Tensor;
  * gradient property of the project uses; user-defined ops can be checked the same way.
  */
 public final class GradCheck {
-    /** Tolerances: |engine - reference| <= abs + rel * |reference|, per element. */
+    /** Tolerances: {@code |engine - reference| <= abs + rel * |reference|}, per element. */
     public record Tolerance(double forwardAbs, double forwardRel, double gradAbs, double gradRel, double step) {
         /** Defaults suited to float32 engine arithmetic against a double reference. */
         public static Tolerance standard() {

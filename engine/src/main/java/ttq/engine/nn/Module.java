@@ -148,6 +148,7 @@ public abstract class Module {
         train(false);
     }
 
+    /** Whether the module is in training mode (dropout on, quantizer calibration running). */
     public final boolean isTraining() {
         return training;
     }

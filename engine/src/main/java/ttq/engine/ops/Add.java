@@ -8,6 +8,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Add extends Function {
     private int[] shapeA, shapeB;
 
+    /** a + b with broadcasting. */
     public static Tensor apply(Tensor a, Tensor b) {
         Tensor out = CpuKernels.binary(CpuKernels.Binary.ADD, a, b);
         if (!recording(a, b)) {

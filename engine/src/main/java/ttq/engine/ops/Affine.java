@@ -8,6 +8,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Affine extends Function {
     private float scale;
 
+    /** x * scale + shift. */
     public static Tensor apply(Tensor x, float scale, float shift) {
         Tensor out = CpuKernels.affine(x, scale, shift);
         if (!recording(x)) {

@@ -8,6 +8,7 @@ import ttq.engine.Tensor;
  * levels. Straight-through gradient: the identity.
  */
 public final class BinaryQuantize extends Function {
+    /** Binary weights of w. */
     public static Tensor apply(Tensor w) {
         float[] x = w.data();
         double meanAbs = 0;

@@ -10,6 +10,7 @@ public final class Concat extends Function {
     private int axis;
     private int[] sizes;
 
+    /** The inputs joined along axis. */
     public static Tensor apply(int axis, Tensor... xs) {
         if (xs.length == 0) {
             throw new IllegalArgumentException("concat: no tensors");

@@ -14,6 +14,7 @@ public final class CrossEntropy extends Function {
     private int[] targets;
     private int ignoreIndex, count;
 
+    /** Mean cross-entropy of logits [n, classes] against targets, ignoring rows whose target is ignoreIndex. */
     public static Tensor apply(Tensor logits, int[] targets, int ignoreIndex) {
         if (logits.rank() != 2) {
             throw new IllegalArgumentException("crossEntropy: logits must be [n, classes], got " + Shape.str(logits.shape()));

@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** e^x; backward reuses the output. */
 public final class Exp extends Function {
+    /** e^x elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.EXP, x);
         if (!recording(x)) {

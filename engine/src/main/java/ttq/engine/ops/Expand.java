@@ -9,6 +9,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Expand extends Function {
     private int[] inShape;
 
+    /** x broadcast to shape. */
     public static Tensor apply(Tensor x, int[] shape) {
         int[] b = Shape.broadcast("expand", x.shape(), shape);
         if (!java.util.Arrays.equals(b, shape)) {

@@ -25,6 +25,7 @@ public final class FactoredLinear extends Function {
     private float[] hp; // [B, k]: h = x V^T, then a column of ones when there is a bias
     private float[] up; // [M, k]: U, then the bias as a column; transposed to [k, M] on the skinny path
 
+    /** x V^T U^T + bias for x [B, N], V [r, N], U [M, r], bias [M] or null. */
     public static Tensor apply(Tensor x, Tensor v, Tensor u, Tensor bias) {
         if (x.rank() != 2 || v.rank() != 2 || u.rank() != 2) {
             throw new IllegalArgumentException("factoredLinear: x [B, N], V [r, N], U [M, r] must be 2-D, got "

@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** GELU, erf form, by the fused native kernel (forward and backward). */
 public final class Gelu extends Function {
+    /** GELU of x elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.GELU, x);
         if (!recording(x)) {

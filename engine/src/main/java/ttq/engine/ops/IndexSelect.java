@@ -13,6 +13,7 @@ public final class IndexSelect extends Function {
     private int axis;
     private int[] index, inShape;
 
+    /** The slices of x at index along axis. */
     public static Tensor apply(Tensor x, int axis, int[] index) {
         int a = Shape.axis("indexSelect", axis, x.rank());
         checkIndices("indexSelect", index, x.shape()[a]);

@@ -17,6 +17,7 @@ public final class LearnedScaleQuantize extends Function {
     private int lo, hi;
     private float gradScale;
 
+    /** Q(x, scale, bits); gradScale multiplies the scale's gradient (1 = off). */
     public static Tensor apply(Tensor x, Tensor scale, int bits, float gradScale) {
         if (bits < 2 || bits > 8) {
             throw new IllegalArgumentException("quantize: bits must be in [2, 8], got " + bits);

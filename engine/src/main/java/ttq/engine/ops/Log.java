@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Natural logarithm. */
 public final class Log extends Function {
+    /** ln x elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.LOG, x);
         if (!recording(x)) {

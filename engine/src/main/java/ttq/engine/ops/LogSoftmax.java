@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Log-softmax over the last axis (fused, log-sum-exp stabilised). */
 public final class LogSoftmax extends Function {
+    /** Log-softmax of x over the last axis. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.softmaxLastAxis(x, true);
         if (!recording(x)) {

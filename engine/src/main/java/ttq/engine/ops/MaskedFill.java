@@ -7,6 +7,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Replaces x where mask (broadcast, non-zero = fill) is set; the gradient flows only elsewhere. */
 public final class MaskedFill extends Function {
+    /** x with value wherever mask is non-zero. */
     public static Tensor apply(Tensor x, Tensor mask, float value) {
         int[] b = Shape.broadcast("maskedFill", x.shape(), mask.shape());
         if (!java.util.Arrays.equals(b, x.shape())) {

@@ -15,10 +15,12 @@ import ttq.engine.backend.CpuKernels;
 public final class Matmul extends Function {
     private boolean transA, transB;
 
+    /** A B over the last two axes. */
     public static Tensor apply(Tensor a, Tensor b) {
         return apply(a, false, b, false);
     }
 
+    /** op(A) op(B) over the last two axes, op transposing where asked. */
     public static Tensor apply(Tensor a, boolean transA, Tensor b, boolean transB) {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("matmul: both operands need rank >= 2, got " + Shape.str(a.shape())

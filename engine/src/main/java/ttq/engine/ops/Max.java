@@ -12,6 +12,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Max extends Function {
     private int[] axes, keptShape;
 
+    /** Maximum of x over axes, keeping them as size 1 if keepDim. */
     public static Tensor apply(Tensor x, int[] axes, boolean keepDim) {
         int[] ax = Shape.axes("max", axes, x.rank());
         for (int a : ax) {

@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Elementwise a * b with broadcasting. */
 public final class Mul extends Function {
+    /** a * b with broadcasting. */
     public static Tensor apply(Tensor a, Tensor b) {
         Tensor out = CpuKernels.binary(CpuKernels.Binary.MUL, a, b);
         if (!recording(a, b)) {

@@ -11,6 +11,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Normalize extends Function {
     private float[] rstd;
 
+    /** x normalized over the last axis. */
     public static Tensor apply(Tensor x, float eps) {
         if (x.rank() == 0 || x.dim(-1) == 0) {
             throw new IllegalArgumentException("layerNorm: needs a non-empty last axis, got shape " + ttq.engine.Shape.str(x.shape()));

@@ -9,6 +9,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Permute extends Function {
     private int[] inverse;
 
+    /** x with axes reordered by perm. */
     public static Tensor apply(Tensor x, int[] perm) {
         int r = x.rank();
         if (perm.length != r) {

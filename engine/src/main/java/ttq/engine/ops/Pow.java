@@ -8,6 +8,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Pow extends Function {
     private float p;
 
+    /** x^p elementwise. */
     public static Tensor apply(Tensor x, float p) {
         Tensor out = CpuKernels.pow(x, p);
         if (!recording(x)) {

@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** max(x, 0); gradient 0 at x = 0 (as PyTorch). */
 public final class Relu extends Function {
+    /** max(x, 0) elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.RELU, x);
         if (!recording(x)) {

@@ -8,6 +8,7 @@ import ttq.engine.Tensor;
 public final class Reshape extends Function {
     private int[] inShape;
 
+    /** x viewed with shape (one entry may be -1). */
     public static Tensor apply(Tensor x, int[] shape) {
         int[] target = resolve(x, shape);
         Tensor out = Tensor.wrap(x.data(), target);

@@ -13,6 +13,7 @@ public final class ScatterAdd extends Function {
     private int axis;
     private int[] index;
 
+    /** base with src added at index along axis. */
     public static Tensor apply(Tensor base, int axis, int[] index, Tensor src) {
         int a = Shape.axis("scatterAdd", axis, base.rank());
         IndexSelect.checkIndices("scatterAdd", index, base.shape()[a]);

@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Logistic sigmoid; dsigma = sigma (1 - sigma). */
 public final class Sigmoid extends Function {
+    /** Logistic sigmoid of x. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.SIGMOID, x);
         if (!recording(x)) {

@@ -10,6 +10,7 @@ public final class Slice extends Function {
     private int axis, from;
     private int[] inShape;
 
+    /** Elements from (inclusive) to to (exclusive) of x along axis. */
     public static Tensor apply(Tensor x, int axis, int from, int to) {
         int a = Shape.axis("slice", axis, x.rank());
         int size = x.shape()[a];

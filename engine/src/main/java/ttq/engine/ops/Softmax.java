@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Softmax over the last axis (fused, max-subtracted); other axes go through a transpose. */
 public final class Softmax extends Function {
+    /** Softmax of x over the last axis. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.softmaxLastAxis(x, false);
         if (!recording(x)) {

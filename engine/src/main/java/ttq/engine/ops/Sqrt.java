@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Square root; backward reuses the output. */
 public final class Sqrt extends Function {
+    /** Square root of x elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.SQRT, x);
         if (!recording(x)) {

@@ -8,6 +8,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Sub extends Function {
     private int[] shapeA, shapeB;
 
+    /** a - b with broadcasting. */
     public static Tensor apply(Tensor a, Tensor b) {
         Tensor out = CpuKernels.binary(CpuKernels.Binary.SUB, a, b);
         if (!recording(a, b)) {

@@ -9,6 +9,7 @@ import ttq.engine.backend.CpuKernels;
 public final class Sum extends Function {
     private int[] inShape, keptShape;
 
+    /** Sum of x over axes (all when empty), keeping them as size 1 if keepDim. */
     public static Tensor apply(Tensor x, int[] axes, boolean keepDim) {
         int[] ax = Shape.axes("sum", axes, x.rank());
         Tensor kept = CpuKernels.sumKeepDim(x, ax);

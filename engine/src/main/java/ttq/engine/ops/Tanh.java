@@ -6,6 +6,7 @@ import ttq.engine.backend.CpuKernels;
 
 /** Hyperbolic tangent; dtanh = 1 - tanh^2. */
 public final class Tanh extends Function {
+    /** tanh x elementwise. */
     public static Tensor apply(Tensor x) {
         Tensor out = CpuKernels.unary(CpuKernels.Unary.TANH, x);
         if (!recording(x)) {

@@ -8,6 +8,7 @@ import ttq.engine.Tensor;
  * by the mean |w| over the kept entries. Straight-through gradient: the identity.
  */
 public final class TernaryQuantize extends Function {
+    /** Ternary weights of w. */
     public static Tensor apply(Tensor w) {
         float[] x = w.data();
         double meanAbs = 0;

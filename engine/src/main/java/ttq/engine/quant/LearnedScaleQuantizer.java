@@ -38,6 +38,7 @@ public final class LearnedScaleQuantizer extends Module {
         this(bits, Init.MAX, Calibration.LEARNED, false, 0.9f);
     }
 
+    /** A quantizer of the given bit width, scale initialisation, calibration mode, LSQ gradient scaling switch and EMA momentum. */
     public LearnedScaleQuantizer(int bits, Init init, Calibration calibration, boolean lsqGradScale, float emaMomentum) {
         if (bits < 2 || bits > 8) {
             throw new IllegalArgumentException("quantizer: bits must be in [2, 8], got " + bits);
@@ -56,6 +57,7 @@ public final class LearnedScaleQuantizer extends Module {
         this.initialized = buffer("initialized", Tensor.zeros(1));
     }
 
+    /** Bit width b (2, 4 or 8). */
     public int bits() {
         return bits;
     }
@@ -70,6 +72,7 @@ public final class LearnedScaleQuantizer extends Module {
         return scale;
     }
 
+    /** Whether the scale has been initialised from data (the first forward does it). */
     public boolean isInitialized() {
         return initialized.data()[0] != 0f;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
  */
 public record BertConfig(int vocab, int hidden, int layers, int heads, int intermediate, int maxPositions, int typeVocab,
                          float layerNormEps, float dropout) {
+    /** Validates the widths (hidden a multiple of heads). */
     public BertConfig {
         if (vocab < 1 || hidden < 1 || layers < 1 || heads < 1 || intermediate < 1 || maxPositions < 1 || typeVocab < 1) {
             throw new IllegalArgumentException("BERT config: every extent must be positive, got " + this);
@@ -24,6 +25,7 @@ public record BertConfig(int vocab, int hidden, int layers, int heads, int inter
         }
     }
 
+    /** Width of one attention head, hidden / heads. */
     public int headDim() {
         return hidden / heads;
     }

@@ -54,10 +54,12 @@ public final class BertEncoder extends Module {
         }
     }
 
+    /** The encoder's configuration. */
     public BertConfig config() {
         return config;
     }
 
+    /** The encoder blocks, bottom first. */
     public List<BertLayer> layers() {
         return List.copyOf(layers);
     }

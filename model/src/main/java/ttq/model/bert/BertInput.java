@@ -5,6 +5,7 @@ package ttq.model.bert;
  * 0 = padding), each [batch * length] row-major. Checked against the encoder's config before use.
  */
 public record BertInput(int[] ids, int[] typeIds, int[] mask, int batch, int length) {
+    /** Checks that ids, token types and mask have the same [batch, length] shape. */
     public BertInput {
         if (batch < 1 || length < 1) {
             throw new IllegalArgumentException("BERT input: batch and length must be positive, got " + batch + " x " + length);

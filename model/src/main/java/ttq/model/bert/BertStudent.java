@@ -25,10 +25,12 @@ public final class BertStudent {
     private BertStudent() {
     }
 
+    /** TT: tensor-train layers with quantized cores (the paper); XTC: ternary or binary dense layers. */
     public enum Kind { TT, XTC }
 
     /** {@code layers} only matters for XTC (0: half the teacher's); {@code svdInit} only for TT. */
     public record Spec(Kind kind, int rank, int bits, int embeddingRank, boolean svdInit, boolean binary, int layers) {
+        /** Validates ranks, bits and depth. */
         public Spec {
             if (kind == Kind.TT && (rank < 1 || embeddingRank < 1)) {
                 throw new IllegalArgumentException("TT student: ranks must be positive, got " + rank + " / " + embeddingRank);

@@ -35,6 +35,7 @@ public final class BertTokenizer implements AutoCloseable {
         }
     }
 
+    /** Longest encoding in tokens; longer inputs are truncated. */
     public int maxLength() {
         return maxLength;
     }

@@ -15,6 +15,7 @@ public final class GlueBatches {
     private final BertTokenizer.Encoded[] encoded;
     private final int[] labels;
 
+    /** Tokenizes examples with tokenizer. */
     public GlueBatches(BertTokenizer tokenizer, List<GlueTask.Example> examples) {
         encoded = new BertTokenizer.Encoded[examples.size()];
         labels = new int[examples.size()];
@@ -25,16 +26,19 @@ public final class GlueBatches {
         }
     }
 
+    /** Number of examples. */
     public int size() {
         return encoded.length;
     }
 
+    /** Gold label of example i. */
     public int label(int i) {
         return labels[i];
     }
 
     /** A batch: the encoder input, the examples' indices and labels. */
     public record Batch(BertInput input, int[] indices, int[] labels) {
+        /** Number of examples in the batch. */
         public int size() {
             return indices.length;
         }

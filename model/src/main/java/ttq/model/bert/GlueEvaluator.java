@@ -14,6 +14,7 @@ public final class GlueEvaluator {
     public record Result(int[] predicted, float[] probabilities, BinaryMetrics metrics) {
     }
 
+    /** Accuracy (and F1 for pair tasks) of model on data, in batches of batch examples. */
     public static Result evaluate(SequenceClassifier model, GlueBatches data, int batch) {
         boolean wasTraining = model.isTraining();
         model.eval();

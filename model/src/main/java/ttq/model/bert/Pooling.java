@@ -10,6 +10,7 @@ import java.util.Locale;
 public enum Pooling {
     CLS, MEAN;
 
+    /** Parses "cls" or "mean" (any case); anything else is an error naming the choices. */
     public static Pooling parse(String s) {
         try {
             return valueOf(s.toUpperCase(Locale.ROOT));

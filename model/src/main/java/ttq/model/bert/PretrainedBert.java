@@ -114,10 +114,12 @@ public final class PretrainedBert {
         return t;
     }
 
+    /** Short name of the encoder (minilm, bge, or the folder it came from). */
     public String name() {
         return name;
     }
 
+    /** The encoder's configuration. */
     public BertConfig config() {
         return config;
     }

@@ -23,6 +23,7 @@ public final class SavedClassifier {
     public record Info(String teacher, String task, BertConfig config, Pooling pooling, int classes, int maxLength) {
     }
 
+    /** The safetensors metadata that lets a saved classifier be rebuilt. */
     public static Map<String, String> metadata(Info info) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("format", "ttq-sequence-classifier");

@@ -16,6 +16,7 @@ public final class SequenceClassifier extends Module {
     private final Linear pooler, classifier;
     private final float dropout;
 
+    /** A classifier of classes outputs on encoder's pooled output, head initialised from seed. */
     public SequenceClassifier(BertEncoder encoder, Pooling pooling, int classes, long seed) {
         if (classes < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
@@ -29,10 +30,12 @@ public final class SequenceClassifier extends Module {
         this.dropout = encoder.config().dropout();
     }
 
+    /** The encoder under the head. */
     public BertEncoder encoder() {
         return encoder;
     }
 
+    /** How the encoder's hidden states become one vector. */
     public Pooling pooling() {
         return pooling;
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 public final class DataFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** An error whose message names the file and line. */
     public DataFormatException(String message) {
         super(message);
     }

@@ -29,6 +29,7 @@ public enum GlueTask {
         return folder;
     }
 
+    /** Whether examples are sentence pairs (MRPC, RTE) rather than single sentences (SST-2). */
     public boolean pairs() {
         return pairs;
     }

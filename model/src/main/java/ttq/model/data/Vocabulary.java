@@ -36,14 +36,17 @@ public final class Vocabulary {
         return i == null ? unknownId : i;
     }
 
+    /** The entry with this id. */
     public String name(int id) {
         return names.get(id);
     }
 
+    /** Number of entries. */
     public int size() {
         return names.size();
     }
 
+    /** Every entry in id order. */
     public List<String> names() {
         return Collections.unmodifiableList(names);
     }

@@ -19,6 +19,7 @@ public final class VocabularyJson {
     private VocabularyJson() {
     }
 
+    /** The batcher's word, intent and slot vocabularies as JSON (saved beside a model). */
     public static String write(JointBatcher b) {
         ObjectNode root = JSON.createObjectNode();
         root.set("words", array(b.words().names()));

@@ -2,6 +2,7 @@ package ttq.model.metrics;
 
 /** GLUE's binary-task metrics: accuracy, and F1 of the positive class (label 1; MRPC reports both). */
 public record BinaryMetrics(int n, int correct, int truePositives, int falsePositives, int falseNegatives) {
+    /** Counts (correct, true and false positives, false negatives) of predictions against gold 0/1 labels. */
     public static BinaryMetrics of(int[] gold, int[] predicted) {
         if (gold.length != predicted.length) {
             throw new IllegalArgumentException(gold.length + " gold labels, " + predicted.length + " predictions");

@@ -9,16 +9,19 @@ public final class LayerNorm extends Module {
     private final Tensor weight, bias;
     private final float eps;
 
+    /** Layer norm over the last axis of width size, eps 1e-12 (BERT). */
     public LayerNorm(int size) {
         this(size, 1e-12f);
     }
 
+    /** Layer norm over the last axis of width size with the given eps. */
     public LayerNorm(int size, float eps) {
         this.weight = parameter("weight", Tensor.ones(size));
         this.bias = parameter("bias", Tensor.zeros(size));
         this.eps = eps;
     }
 
+    /** gamma * (x - mean) / sqrt(var + eps) + beta over the last axis. */
     public Tensor forward(Tensor x) {
         return Ops.layerNorm(x, weight, bias, eps);
     }

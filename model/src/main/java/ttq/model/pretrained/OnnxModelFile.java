@@ -28,6 +28,7 @@ public final class OnnxModelFile {
 
     /** One initializer: its shape, ONNX data type, and values (floats for FLOAT, longs for INT64). */
     public record Initializer(String name, long[] dims, int dataType, float[] floats, long[] longs) {
+        /** Number of elements (the product of dims). */
         public int numel() {
             long n = 1;
             for (long d : dims) {
@@ -51,6 +52,7 @@ public final class OnnxModelFile {
         this.nodes = Collections.unmodifiableList(nodes);
     }
 
+    /** Reads the graph initializers of an ONNX model file. */
     public static OnnxModelFile read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, file.toString());
@@ -214,6 +216,7 @@ public final class OnnxModelFile {
         }
     }
 
+    /** Where the model came from (file or jar entry), for messages. */
     public String source() {
         return source;
     }

@@ -30,6 +30,7 @@ public final class TernaryLinear extends Module implements Layer {
         return Ops.linear(x, binary ? Ops.binary(weight) : Ops.ternary(weight), bias);
     }
 
+    /** True for binary weights, false for ternary. */
     public boolean binary() {
         return binary;
     }

@@ -23,6 +23,7 @@ public final class JointEvaluator {
     public record Result(IntentSlotMetrics metrics, List<String> intents, List<ConllEval.Sentence> sentences) {
     }
 
+    /** Intent accuracy, conlleval slot F1, slot token accuracy and frame accuracy of net on split, with its predictions. */
     public static Result evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split) {
         boolean wasTraining = net.isTraining();
         net.eval();

@@ -18,6 +18,7 @@ public final class ModelSize {
     private ModelSize() {
     }
 
+    /** Bytes of the model as stored: quantized weights at their bit width (packed), everything else FP32. */
     public static long bytes(Module model) {
         Set<Tensor> counted = new HashSet<>();
         long bytes = 0;

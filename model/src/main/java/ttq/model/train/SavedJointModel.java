@@ -31,6 +31,7 @@ public record SavedJointModel(Path file, boolean compact, TransformerConfig conf
         return modelFile.resolveSibling(stem + ".vocab.json");
     }
 
+    /** Reads a training checkpoint or a compact export and rebuilds the model with its vocabularies. */
     public static SavedJointModel open(Path file) throws IOException {
         Map<String, String> meta = SafeTensors.read(file).metadata();
         boolean compact = CompactExport.FORMAT.equals(meta.get("format"));

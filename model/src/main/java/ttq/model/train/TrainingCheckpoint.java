@@ -22,6 +22,7 @@ public final class TrainingCheckpoint {
     private TrainingCheckpoint() {
     }
 
+    /** Writes model weights, optimizer state and metadata to file atomically. */
     public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
         SafeTensorsWriter w = SafeTensors.writer();
         metadata.forEach(w::metadata);

@@ -17,6 +17,7 @@ public final class DropoutSource {
         random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + step);
     }
 
+    /** The generator dropout masks draw from in this step. */
     public RandomGenerator random() {
         return random;
     }

@@ -25,6 +25,7 @@ public final class EncoderBlock extends Module {
         ffnNorm = module("ffnNorm", new LayerNorm(c.hidden()));
     }
 
+    /** The block's output for x [B, L, hidden]; padMask [B, 1, 1, L] is 1 at padding positions. */
     public Tensor forward(Tensor x, Tensor padMask) {
         Tensor a = Ops.dropout(attention.forward(x, padMask), dropout, isTraining(), dropoutSource.random());
         x = attentionNorm.forward(x.add(a));

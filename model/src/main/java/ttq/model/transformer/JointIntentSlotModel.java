@@ -27,6 +27,7 @@ public final class JointIntentSlotModel extends Module {
     private final Layer intentHidden, slotHidden;
     private final Linear intentOut, slotOut;
 
+    /** A model of configuration c, initialised from seed. */
     public JointIntentSlotModel(TransformerConfig c, long seed) {
         this.config = c;
         Random random = new Random(seed);
@@ -54,6 +55,7 @@ public final class JointIntentSlotModel extends Module {
         slotOut = module("slotOut", new Linear(d, c.slots(), true, random));
     }
 
+    /** The configuration this model was built from. */
     public TransformerConfig config() {
         return config;
     }

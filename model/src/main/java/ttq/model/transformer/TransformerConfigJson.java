@@ -17,6 +17,7 @@ public final class TransformerConfigJson {
     private TransformerConfigJson() {
     }
 
+    /** The configuration as JSON (saved in checkpoints so a model can be rebuilt). */
     public static String write(TransformerConfig config) {
         try {
             return JSON.writeValueAsString(config);

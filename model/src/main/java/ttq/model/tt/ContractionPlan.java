@@ -53,6 +53,7 @@ public final class ContractionPlan {
         this.largestIntermediate = c.largest(root);
     }
 
+    /** The tensor network this plan contracts. */
     public TensorNetwork network() {
         return net;
     }

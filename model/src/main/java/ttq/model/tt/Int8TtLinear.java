@@ -73,10 +73,12 @@ public final class Int8TtLinear {
         this.bias = layer.bias() == null ? null : layer.bias().toArray();
     }
 
+    /** Output width M. */
     public int outFeatures() {
         return m;
     }
 
+    /** Input width N. */
     public int inFeatures() {
         return n;
     }

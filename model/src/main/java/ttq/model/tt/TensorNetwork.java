@@ -63,6 +63,7 @@ public final class TensorNetwork {
             return this;
         }
 
+        /** The network with the tensors added so far. */
         public TensorNetwork build() {
             return new TensorNetwork(names, labels, sizes, output);
         }
@@ -107,10 +108,12 @@ public final class TensorNetwork {
         });
     }
 
+    /** Number of tensors. */
     public int tensorCount() {
         return names.size();
     }
 
+    /** Name of tensor number tensor. */
     public String name(int tensor) {
         return names.get(tensor);
     }
@@ -120,14 +123,17 @@ public final class TensorNetwork {
         return names.indexOf(name);
     }
 
+    /** Index labels of tensor number tensor, in axis order. */
     public String[] labels(int tensor) {
         return labels.get(tensor).clone();
     }
 
+    /** Extent of the index with this label. */
     public int size(String label) {
         return sizes.get(label);
     }
 
+    /** Labels of the result, in axis order. */
     public String[] output() {
         return output.clone();
     }

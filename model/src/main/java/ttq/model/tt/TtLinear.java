@@ -13,7 +13,7 @@ import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
  * A linear layer y = W x + b whose weight W (M x N) lives in tensor-train format: 2d cores,
- * output modes first, G_k [r_{k-1}, m_k, r_k] (k <= d) and G_{d+k} [r_{d+k-1}, n_k, r_{d+k}],
+ * output modes first, G_k [r_{k-1}, m_k, r_k] (k &lt;= d) and G_{d+k} [r_{d+k-1}, n_k, r_{d+k}],
  * r_0 = r_{2d} = 1, W(i_1..i_d, j_1..j_d) = G_1[i_1] ... G_d[i_d] G_{d+1}[j_1] ... G_{2d}[j_d]
  * with row-major multi-indices. The forward contracts the input with the cores in a planned
  * order ({@link ContractionPlan}, cheapest by FLOPs for the batch size, or pinned); W is never
@@ -122,18 +122,22 @@ public final class TtLinear extends Module implements ttq.model.Layer {
         return k < d ? outModes[k] : inModes[k - d];
     }
 
+    /** Output width M = m_1 ... m_d. */
     public int outFeatures() {
         return m;
     }
 
+    /** Input width N = n_1 ... n_d. */
     public int inFeatures() {
         return n;
     }
 
+    /** Output modes m_1..m_d. */
     public int[] outModes() {
         return outModes.clone();
     }
 
+    /** Input modes n_1..n_d. */
     public int[] inModes() {
         return inModes.clone();
     }
@@ -148,6 +152,7 @@ public final class TtLinear extends Module implements ttq.model.Layer {
         return List.of(cores);
     }
 
+    /** Bias [M], or null without one. */
     public Tensor bias() {
         return bias;
     }
@@ -211,10 +216,12 @@ public final class TtLinear extends Module implements ttq.model.Layer {
         return this;
     }
 
+    /** Quantizer of the cores (shared scale), or null at FP32. */
     public LearnedScaleQuantizer weightQuantizer() {
         return weightQuantizer;
     }
 
+    /** Quantizer of the input activations, or null when they stay FP32. */
     public LearnedScaleQuantizer inputQuantizer() {
         return inputQuantizer;
     }

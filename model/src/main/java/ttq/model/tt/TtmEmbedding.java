@@ -26,6 +26,7 @@ public final class TtmEmbedding extends Module {
     private final Map<Integer, ContractionPlan> plans = new HashMap<>();
     private LearnedScaleQuantizer weightQuantizer;
 
+    /** A TTM embedding of vocabulary rows (padded up to the product of rowModes) and hidden = product of colModes, rank rank, initialised from random. */
     public TtmEmbedding(int vocabulary, int[] rowModes, int[] colModes, int rank, Random random) {
         this(vocabulary, rowModes, colModes, new int[] {rank}, random, null);
     }
@@ -73,10 +74,12 @@ public final class TtmEmbedding extends Module {
         return fromCores(table.dim(0), dec.cores());
     }
 
+    /** Number of real rows (ids 0..vocabulary-1 are valid). */
     public int vocabulary() {
         return vocabulary;
     }
 
+    /** Embedding width. */
     public int hidden() {
         return spec.cols;
     }
@@ -90,6 +93,7 @@ public final class TtmEmbedding extends Module {
         return this;
     }
 
+    /** Quantizer of the cores (shared scale), or null at FP32. */
     public LearnedScaleQuantizer weightQuantizer() {
         return weightQuantizer;
     }
@@ -99,10 +103,12 @@ public final class TtmEmbedding extends Module {
         return weightQuantizer == null ? cores : weightQuantizer.forward(List.of(cores)).toArray(new Tensor[0]);
     }
 
+    /** Cores F_1..F_d, each [p_{k-1}, m_k, n_k, p_k]. */
     public List<Tensor> cores() {
         return List.of(cores);
     }
 
+    /** Bond ranks p_0..p_d (p_0 = p_d = 1). */
     public int[] ranks() {
         return spec.ranks.clone();
     }
@@ -135,6 +141,7 @@ public final class TtmEmbedding extends Module {
         return nb.output(out).build();
     }
 
+    /** The contraction plan a lookup of batch distinct ids uses. */
     public ContractionPlan plan(int batch) {
         return plans.computeIfAbsent(batch, b -> ContractionPlan.optimal(network(b)));
     }

@@ -24,6 +24,7 @@ public final class TtmLinear extends Module {
     private LearnedScaleQuantizer weightQuantizer;
     private String pinned;
 
+    /** A TTM linear layer with the given modes and rank, optional bias, initialised from random. */
     public TtmLinear(int[] outModes, int[] inModes, int rank, boolean withBias, Random random) {
         this(outModes, inModes, new int[] {rank}, withBias, random, null);
     }
@@ -56,10 +57,12 @@ public final class TtmLinear extends Module {
         return fromCores(TtSvd.ttm(w, outModes, inModes, caps.length == 0 ? null : caps, eps).balanced().cores(), withBias);
     }
 
+    /** Output width M. */
     public int outFeatures() {
         return spec.rows;
     }
 
+    /** Input width N. */
     public int inFeatures() {
         return spec.cols;
     }
@@ -73,6 +76,7 @@ public final class TtmLinear extends Module {
         return this;
     }
 
+    /** Quantizer of the cores (shared scale), or null at FP32. */
     public LearnedScaleQuantizer weightQuantizer() {
         return weightQuantizer;
     }
@@ -82,6 +86,7 @@ public final class TtmLinear extends Module {
         return weightQuantizer == null ? cores : weightQuantizer.forward(List.of(cores)).toArray(new Tensor[0]);
     }
 
+    /** Cores F_1..F_d, each [p_{k-1}, m_k, n_k, p_k]. */
     public List<Tensor> cores() {
         return List.of(cores);
     }
@@ -140,6 +145,7 @@ public final class TtmLinear extends Module {
         return source[k].reshape(dims.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /** The contraction plan a forward over batch rows uses. */
     public ContractionPlan plan(int batch) {
         return plans.computeIfAbsent(batch, b -> pinned != null ? ContractionPlan.parse(network(b), pinned)
                 : ContractionPlan.optimal(network(b)));
@@ -183,6 +189,7 @@ public final class TtmLinear extends Module {
         return bias == null ? y : y.add(bias);
     }
 
+    /** The dense weight [M, N] the cores represent (for tests and debugging; training never forms it). */
     public Tensor toDense() {
         return spec.toDense(cores);
     }
