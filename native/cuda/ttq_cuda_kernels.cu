@@ -9,6 +9,7 @@
 // training step gives the same bits run after run, as the CPU path does.
 
 #include <cstdint>
+#include <cfloat>
 
 #define TTQ_BLOCK 256          // threads per block of the 1-D and per-row kernels (LaunchGeometry.BLOCK)
 #define TTQ_TILE 16            // tile edge of the batched GEMM (LaunchGeometry.TILE)
@@ -248,22 +249,32 @@ extern "C" __global__ void ttq_sum_partials(const float* __restrict__ partial, i
 // ------------------------------------------------------------------ Adam / AdamW (the formula of ttq_elementwise.h)
 
 // bc1 = 1 - beta1^t, bc2 = 1 - beta2^t; decoupled: AdamW's weight decay, else L2 added to the gradient.
+// logDomain (learned quantizer scales, Optimizer.stepInLogDomain): the same rule on theta = log p with
+// gradient p * g and no weight decay, then p = exp(theta), so a small positive scale cannot walk to 0.
 extern "C" __global__ void ttq_adam_update(float* __restrict__ p, const float* __restrict__ g,
                                            float* __restrict__ m, float* __restrict__ v, long n,
                                            float lr, float beta1, float beta2, float eps, float wd,
-                                           int decoupled, float bc1, float bc2) {
+                                           int decoupled, float bc1, float bc2, int logDomain) {
     const float stepScale = lr / bc1;
     const float invSqrtBc2 = 1.0f / sqrtf(bc2);
     for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+        float pi = p[i];
         float gi = g[i];
-        if (!decoupled) gi += wd * p[i];
+        if (logDomain) {
+            const float positive = fmaxf(pi, FLT_MIN);
+            gi *= positive;
+            pi = logf(positive);
+        } else if (!decoupled) {
+            gi += wd * pi;
+        }
         float mi = beta1 * m[i] + (1.0f - beta1) * gi;
         float vi = beta2 * v[i] + (1.0f - beta2) * gi * gi;
         m[i] = mi;
         v[i] = vi;
         float upd = stepScale * mi / (sqrtf(vi) * invSqrtBc2 + eps);
-        if (decoupled) upd += lr * wd * p[i];
-        p[i] -= upd;
+        if (decoupled && !logDomain) upd += lr * wd * pi;
+        pi -= upd;
+        p[i] = logDomain ? expf(pi) : pi;
     }
 }
 

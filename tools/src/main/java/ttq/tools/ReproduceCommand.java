@@ -74,6 +74,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue unfinished rows and keep finished ones.")
     boolean resume;
 
+    @Option(names = "--rank", defaultValue = "10", description = "atis-table2: TT rank of the TT rows' attention, feed-forward and "
+            + "classifier linears (default ${DEFAULT-VALUE}, Table 1). Another rank writes atis-table2-rankR.* and runs in "
+            + "atis-table2-rankR-runs.")
+    int rank;
+
     @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "Train only these rows (dense, tt-fp32, tt-int8, "
             + "tt-int4, tt-int2); the others appear when their run folder holds a finished run, else as 'not run'. Default: all.")
     List<String> rows;
@@ -85,6 +90,9 @@ public final class ReproduceCommand implements Callable<Integer> {
             return model.equals("dense") ? "dense" : "tt-" + (bits == 32 ? "fp32" : "int" + bits);
         }
     }
+
+    /** Table 1's rank of the TT linears. */
+    private static final int TABLE1_RANK = 10;
 
     private static final List<Row> ROWS = List.of(
             new Row("full-size FP32", "dense", 32, 95.2, 97.0, 63),
@@ -111,6 +119,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new UsageException("--epochs must be >= 1");
         }
+        if (rank < 1) {
+            throw new UsageException("--rank must be >= 1");
+        }
+        String name = rank == TABLE1_RANK ? "atis-table2" : "atis-table2-rank" + rank;
         List<String> keys = ROWS.stream().map(Row::key).toList();
         if (rows != null) {
             for (String r : rows) {
@@ -119,8 +131,9 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
         }
-        Path runs = out.resolve("atis-table2-runs");
-        BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed + ")",
+        Path runs = out.resolve(name + "-runs");
+        BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed
+                + (rank == TABLE1_RANK ? "" : ", TT rank " + rank + " where Table 1 has " + TABLE1_RANK) + ")",
                 List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq slot token acc", "ttq frame",
                         "paper MB", "ttq MB", "ttq compression", "train s"));
         t.context("data", data.toString());
@@ -142,6 +155,9 @@ public final class ReproduceCommand implements Callable<Integer> {
                 List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--out", run.toString(),
                         "--model", row.model(), "--bits", String.valueOf(row.bits()), "--epochs", String.valueOf(epochs),
                         "--seed", String.valueOf(seed)));
+                if (row.model().equals("tt")) {
+                    args.addAll(List.of("--rank", String.valueOf(rank)));
+                }
                 if (resume && Files.exists(run.resolve("checkpoint.safetensors"))) {
                     args.add("--resume");
                 }
@@ -152,6 +168,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
             JsonNode r = json.readTree(run.resolve("results.json").toFile());
+            checkRank(run, row, json);
             if (r.path("epochs").asInt(-1) != epochs) {
                 throw new UsageException(run + " holds a run of " + r.path("epochs").asInt(-1) + " epochs, not " + epochs
                         + ": choose another --out or the same --epochs");
@@ -167,12 +184,26 @@ public final class ReproduceCommand implements Callable<Integer> {
             labels.add(row.name());
         }
         Files.createDirectories(out);
-        t.write(out, "atis-table2");
-        SizeAccuracyPlot.write(out.resolve("atis-table2.png"), "ATIS: size vs accuracy (Table 2 rows)", "test score (%)",
+        t.write(out, name);
+        SizeAccuracyPlot.write(out.resolve(name + ".png"), "ATIS: size vs accuracy (Table 2 rows" + (rank == TABLE1_RANK ? "" : ", TT rank " + rank) + ")",
+                "test score (%)",
                 List.of(intent, slot, paperIntent, paperSlot), new int[] {0x1f77b4, 0xd62728, 0x9ecae1, 0xfcaeae}, labels);
         System.out.print(t.format());
-        System.out.println("wrote " + out.resolve("atis-table2.{md,csv,json,png}"));
+        System.out.println("wrote " + out.resolve(name + ".{md,csv,json,png}"));
         return 0;
+    }
+
+    /** A TT run folder whose resolved config.json names another rank is refused (runs before config.json: trusted). */
+    private void checkRank(Path run, Row row, ObjectMapper json) throws java.io.IOException {
+        Path config = run.resolve("config.json");
+        if (!row.model().equals("tt") || !Files.exists(config)) {
+            return;
+        }
+        JsonNode c = json.readTree(config.toFile());
+        if (c.has("rank") && c.get("rank").asInt() != rank) {
+            throw new UsageException(run + " holds a run of TT rank " + c.get("rank").asInt() + ", not " + rank
+                    + ": choose another --out or the same --rank");
+        }
     }
 
     /** From results.json, or (runs written before it held the key) recomputed from the run's conlleval file. */

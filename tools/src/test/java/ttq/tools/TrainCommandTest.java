@@ -142,6 +142,25 @@ class TrainCommandTest {
     }
 
     @Test
+    void reproduceAtAnotherRankKeepsItsOwnRunsAndTable(@TempDir Path dir) throws IOException {
+        MainTest.Result r = MainTest.run("reproduce", "atis-table2", "--epochs", "1", "--rank", "3", "--rows", "tt-int2", "--data",
+                corpus.toString(), "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(dir.resolve("atis-table2-rank3.csv")) && Files.exists(dir.resolve("atis-table2-rank3.png")));
+        assertTrue(!Files.exists(dir.resolve("atis-table2.csv")), "the Table 1 files are left alone");
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("atis-table2-rank3-runs/tt-int2/config.json").toFile());
+        assertEquals(3, config.get("rank").asInt());
+        assertTrue(Files.readString(dir.resolve("atis-table2-rank3.md")).contains("TT rank 3 where Table 1 has 10"));
+        // the same runs under another --rank are refused rather than tabulated as that rank
+        Files.move(dir.resolve("atis-table2-rank3-runs"), dir.resolve("atis-table2-rank4-runs"));
+        r = MainTest.run("reproduce", "atis-table2", "--epochs", "1", "--rank", "4", "--rows", "tt-int2", "--resume", "--data",
+                corpus.toString(), "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("TT rank 3, not 4"), r.err());
+        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "atis-table2", "--rank", "0").code());
+    }
+
+    @Test
     void usageAndDataErrors(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("run");
         assertEquals(0, train(out, "--epochs", "1").code());

@@ -131,6 +131,20 @@ public final class CudaOps {
     /** One Adam (or AdamW when {@code decoupled}) step at step number {@code step} >= 1, in place. */
     public void adamUpdate(CudaBuffer param, CudaBuffer grad, CudaBuffer m, CudaBuffer v, long n, float lr, float beta1, float beta2,
                            float eps, float weightDecay, boolean decoupled, long step) {
+        adam(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, step, false);
+    }
+
+    /**
+     * One Adam step of a parameter optimized in the log domain (learned quantizer scales, see the
+     * engine's {@code Optimizer}): the rule on log p with gradient p g and no weight decay, then exp.
+     */
+    public void adamUpdateLogDomain(CudaBuffer param, CudaBuffer grad, CudaBuffer m, CudaBuffer v, long n, float lr, float beta1,
+                                    float beta2, float eps, long step) {
+        adam(param, grad, m, v, n, lr, beta1, beta2, eps, 0f, false, step, true);
+    }
+
+    private void adam(CudaBuffer param, CudaBuffer grad, CudaBuffer m, CudaBuffer v, long n, float lr, float beta1, float beta2,
+                      float eps, float weightDecay, boolean decoupled, long step, boolean logDomain) {
         need("adam", n, F, param, grad, m, v);
         if (step < 1) {
             throw new IllegalArgumentException("adam: step " + step + " < 1");
@@ -138,7 +152,7 @@ public final class CudaOps {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2 = (float) (1 - Math.pow(beta2, step));
         launcher.launch("ttq_adam_update", LaunchGeometry.elementwise(n), param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay,
-                decoupled ? 1 : 0, bc1, bc2);
+                decoupled ? 1 : 0, bc1, bc2, logDomain ? 1 : 0);
     }
 
     // ------------------------------------------------------------------ products

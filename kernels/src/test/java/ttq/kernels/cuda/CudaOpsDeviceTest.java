@@ -189,6 +189,37 @@ class CudaOpsDeviceTest {
     }
 
     @Test
+    void logDomainAdamMatchesTheCpuRuleOnLogOfTheParameter() {
+        for (int c = 0; c < 10; c++) {
+            int n = 1 + random.nextInt(1000);
+            float[] p = new float[n], g = normal(n, 1f), m = normal(n, 0.1f), v = new float[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (float) Math.exp(normal(1, 3f)[0]); // scales from ~1e-4 to ~1e4
+                v[i] = Math.abs(normal(1, 0.01f)[0]);
+            }
+            long step = 1 + c;
+            try (CudaBuffer dp = put(p); CudaBuffer dg = put(g); CudaBuffer dm = put(m); CudaBuffer dv = put(v)) {
+                ops.adamUpdateLogDomain(dp, dg, dm, dv, n, 1e-2f, 0.9f, 0.98f, 1e-8f, step);
+                // the engine's Optimizer.stepInLogDomain: theta = log p, gradient p g, no weight decay, p = exp(theta)
+                float[] theta = new float[n], gTheta = new float[n];
+                for (int i = 0; i < n; i++) {
+                    theta[i] = (float) Math.log(p[i]);
+                    gTheta[i] = g[i] * p[i];
+                }
+                FusedKernels.adamUpdate(theta, gTheta, m, v, n, 1e-2f, 0.9f, 0.98f, 1e-8f, 0f, false,
+                        (float) (1 - Math.pow(0.9, step)), (float) (1 - Math.pow(0.98, step)));
+                float[] gp = get(dp, n), gm = get(dm, n);
+                for (int i = 0; i < n; i++) {
+                    float expected = (float) Math.exp(theta[i]);
+                    assertTrue(gp[i] > 0, "log-domain step keeps the scale positive");
+                    assertEquals(expected, gp[i], 1e-5f * expected, "log-domain adam param " + i);
+                    assertEquals(m[i], gm[i], 1e-5f * (1e-6f + Math.abs(m[i])), "first moment " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void batchedGemmWithTransposes() {
         for (int c = 0; c < 20; c++) {
             int m = 1 + random.nextInt(700), n = 1 + random.nextInt(70), k = random.nextInt(40), batch = 1 + random.nextInt(5);

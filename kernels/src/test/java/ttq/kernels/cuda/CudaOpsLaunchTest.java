@@ -47,6 +47,22 @@ class CudaOpsLaunchTest {
     }
 
     @Test
+    void logDomainAdamLaunchesTheAdamKernelWithTheFlagAndNoWeightDecay() {
+        CudaBuffer a = floats(16), b = floats(16), c = floats(16), d = floats(16);
+        ops.adamUpdate(a, b, c, d, 16, 1e-3f, 0.9f, 0.98f, 1e-8f, 0.01f, true, 3);
+        ops.adamUpdateLogDomain(a, b, c, d, 16, 1e-3f, 0.9f, 0.98f, 1e-8f, 3);
+        Object[] plain = launches.get(0).args(), log = launches.get(1).args();
+        assertEquals("ttq_adam_update", launches.get(1).kernel());
+        assertEquals(14, log.length);
+        assertEquals(0, plain[13]);
+        assertEquals(1, log[13]);
+        assertEquals(0f, log[9], "no weight decay on a log-domain parameter");
+        assertEquals(0, log[10], "not decoupled");
+        assertEquals(plain[11], log[11], "same bias corrections");
+        assertThrows(IllegalArgumentException.class, () -> ops.adamUpdateLogDomain(a, b, c, d, 17, 1e-3f, 0.9f, 0.98f, 1e-8f, 1));
+    }
+
+    @Test
     void quantizerBackwardReducesPerBlockPartialsInASecondLaunch() {
         CudaBuffer x = floats(1_000_000), gy = floats(1_000_000), gx = floats(1_000_000), s = floats(1), gs = floats(1);
         long liveBefore = allocator.liveBytes();
