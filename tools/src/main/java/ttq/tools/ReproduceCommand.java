@@ -79,6 +79,10 @@ public final class ReproduceCommand implements Callable<Integer> {
             + "atis-table2-rankR-runs.")
     int rank;
 
+    @Option(names = "--embedding-rank", defaultValue = "30", description = "atis-table2: TTM rank of the TT rows' token embedding "
+            + "(default ${DEFAULT-VALUE}, Table 1). Another rank adds -embP to the file and folder names.")
+    int embeddingRank;
+
     @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "Train only these rows (dense, tt-fp32, tt-int8, "
             + "tt-int4, tt-int2); the others appear when their run folder holds a finished run, else as 'not run'. Default: all.")
     List<String> rows;
@@ -93,6 +97,8 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     /** Table 1's rank of the TT linears. */
     private static final int TABLE1_RANK = 10;
+    /** Table 1's TTM rank of the token embedding. */
+    private static final int TABLE1_EMBEDDING_RANK = 30;
 
     private static final List<Row> ROWS = List.of(
             new Row("full-size FP32", "dense", 32, 95.2, 97.0, 63),
@@ -119,10 +125,14 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new UsageException("--epochs must be >= 1");
         }
-        if (rank < 1) {
-            throw new UsageException("--rank must be >= 1");
+        if (rank < 1 || embeddingRank < 1) {
+            throw new UsageException("--rank and --embedding-rank must be >= 1");
         }
-        String name = rank == TABLE1_RANK ? "atis-table2" : "atis-table2-rank" + rank;
+        String name = "atis-table2" + (rank == TABLE1_RANK ? "" : "-rank" + rank)
+                + (embeddingRank == TABLE1_EMBEDDING_RANK ? "" : "-emb" + embeddingRank);
+        String ranksNote = (rank == TABLE1_RANK ? "" : ", TT rank " + rank + " where Table 1 has " + TABLE1_RANK)
+                + (embeddingRank == TABLE1_EMBEDDING_RANK ? "" : ", embedding TTM rank " + embeddingRank + " where Table 1 has "
+                + TABLE1_EMBEDDING_RANK);
         List<String> keys = ROWS.stream().map(Row::key).toList();
         if (rows != null) {
             for (String r : rows) {
@@ -133,7 +143,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         Path runs = out.resolve(name + "-runs");
         BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed
-                + (rank == TABLE1_RANK ? "" : ", TT rank " + rank + " where Table 1 has " + TABLE1_RANK) + ")",
+                + ranksNote + ")",
                 List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq slot token acc", "ttq frame",
                         "paper MB", "ttq MB", "ttq compression", "train s"));
         t.context("data", data.toString());
@@ -156,7 +166,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                         "--model", row.model(), "--bits", String.valueOf(row.bits()), "--epochs", String.valueOf(epochs),
                         "--seed", String.valueOf(seed)));
                 if (row.model().equals("tt")) {
-                    args.addAll(List.of("--rank", String.valueOf(rank)));
+                    args.addAll(List.of("--rank", String.valueOf(rank), "--embedding-rank", String.valueOf(embeddingRank)));
                 }
                 if (resume && Files.exists(run.resolve("checkpoint.safetensors"))) {
                     args.add("--resume");
@@ -185,7 +195,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         t.write(out, name);
-        SizeAccuracyPlot.write(out.resolve(name + ".png"), "ATIS: size vs accuracy (Table 2 rows" + (rank == TABLE1_RANK ? "" : ", TT rank " + rank) + ")",
+        SizeAccuracyPlot.write(out.resolve(name + ".png"), "ATIS: size vs accuracy (Table 2 rows" + ranksNote.replace(" where Table 1 has ", " vs ") + ")",
                 "test score (%)",
                 List.of(intent, slot, paperIntent, paperSlot), new int[] {0x1f77b4, 0xd62728, 0x9ecae1, 0xfcaeae}, labels);
         System.out.print(t.format());
@@ -193,7 +203,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A TT run folder whose resolved config.json names another rank is refused (runs before config.json: trusted). */
+    /** A TT run folder whose resolved config.json names other ranks is refused (runs before config.json: trusted). */
     private void checkRank(Path run, Row row, ObjectMapper json) throws java.io.IOException {
         Path config = run.resolve("config.json");
         if (!row.model().equals("tt") || !Files.exists(config)) {
@@ -203,6 +213,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (c.has("rank") && c.get("rank").asInt() != rank) {
             throw new UsageException(run + " holds a run of TT rank " + c.get("rank").asInt() + ", not " + rank
                     + ": choose another --out or the same --rank");
+        }
+        if (c.has("embedding-rank") && c.get("embedding-rank").asInt() != embeddingRank) {
+            throw new UsageException(run + " holds a run of embedding rank " + c.get("embedding-rank").asInt() + ", not "
+                    + embeddingRank + ": choose another --out or the same --embedding-rank");
         }
     }
 

@@ -148,6 +148,13 @@ class TrainCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(dir.resolve("atis-table2-rank3.csv")) && Files.exists(dir.resolve("atis-table2-rank3.png")));
         assertTrue(!Files.exists(dir.resolve("atis-table2.csv")), "the Table 1 files are left alone");
+        r = MainTest.run("reproduce", "atis-table2", "--epochs", "1", "--rank", "3", "--embedding-rank", "4", "--rows", "tt-int2",
+                "--data", corpus.toString(), "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode both = new ObjectMapper().readTree(dir.resolve("atis-table2-rank3-emb4-runs/tt-int2/config.json").toFile());
+        assertEquals(3, both.get("rank").asInt());
+        assertEquals(4, both.get("embedding-rank").asInt());
+        assertTrue(Files.readString(dir.resolve("atis-table2-rank3-emb4.md")).contains("embedding TTM rank 4 where Table 1 has 30"));
         JsonNode config = new ObjectMapper().readTree(dir.resolve("atis-table2-rank3-runs/tt-int2/config.json").toFile());
         assertEquals(3, config.get("rank").asInt());
         assertTrue(Files.readString(dir.resolve("atis-table2-rank3.md")).contains("TT rank 3 where Table 1 has 10"));
@@ -158,6 +165,7 @@ class TrainCommandTest {
         assertEquals(Main.EXIT_USAGE, r.code(), r.err());
         assertTrue(r.err().contains("TT rank 3, not 4"), r.err());
         assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "atis-table2", "--rank", "0").code());
+        assertEquals(Main.EXIT_USAGE, MainTest.run("reproduce", "atis-table2", "--embedding-rank", "0").code());
     }
 
     @Test
