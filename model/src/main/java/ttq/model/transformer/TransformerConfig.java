@@ -19,7 +19,7 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
                                 int[] attnOutModes, int[] attnInModes, int[] ffnOutModes, int[] ffnInModes,
                                 int[] embeddingRowModes, int[] embeddingColModes,
                                 boolean quantizeActivations, boolean quantizeAttention) {
-    /** Validates the widths, modes and bits. */
+    /** Validates the sizes, dropout, format and bits. */
     public TransformerConfig {
         if (vocab < 2 || hidden < 1 || layers < 1 || heads < 1 || ffn < 1 || maxLength < 1 || intents < 1 || slots < 1 || ttRank < 1
                 || embeddingRank < 1) {
