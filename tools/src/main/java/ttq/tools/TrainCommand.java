@@ -23,12 +23,14 @@ import ttq.engine.optim.Adam;
 import ttq.engine.optim.ConstantLr;
 import ttq.engine.optim.LrSchedule;
 import ttq.engine.optim.WarmupLinearDecay;
+import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.data.DataFormatException;
 import ttq.model.data.IntentSlotCorpus;
 import ttq.model.data.JointBatcher;
 import ttq.model.data.Utterance;
 import ttq.model.data.VocabularyJson;
 import ttq.model.metrics.IntentSlotMetrics;
+import ttq.model.quant.WeightScaleInit;
 import ttq.model.train.ModelSize;
 import ttq.model.train.JointEvaluator;
 import ttq.model.train.TrainingCheckpoint;
@@ -97,6 +99,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "(N(0, 0.02)) or sinusoidal (Vaswani et al.'s sinusoids at the token embeddings' scale); default ${DEFAULT-VALUE}.")
     String positionInit;
 
+    @Option(names = "--scale-init", defaultValue = "max", description = "Start of the weight quantizers' scales: max "
+            + "(max|w| / Q_p) or lsq (2 mean|w| / sqrt(Q_p), better at 2 bits); default ${DEFAULT-VALUE}.")
+    String scaleInit;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -143,6 +149,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (!positionInit.equals("normal") && !positionInit.equals("sinusoidal")) {
             throw new UsageException("--position-init must be normal or sinusoidal, got '" + positionInit + "'");
         }
+        if (!scaleInit.equals("max") && !scaleInit.equals("lsq")) {
+            throw new UsageException("--scale-init must be max or lsq, got '" + scaleInit + "'");
+        }
         if (!Files.isDirectory(data)) {
             throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
         }
@@ -166,6 +175,9 @@ public final class TrainCommand implements Callable<Integer> {
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
         if (positionInit.equals("sinusoidal")) {
             net.initSinusoidalPositions();
+        }
+        if (scaleInit.equals("lsq")) {
+            WeightScaleInit.apply(net, LearnedScaleQuantizer.Init.LSQ);
         }
         Adam opt = new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f);
         int stepsPerEpoch = (train.size() + batch - 1) / batch;
@@ -291,6 +303,7 @@ public final class TrainCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "task=%s data=%s model=%s bits=%d batch=%d %s seed=%d dropout=%s max_len=%d%s%s", task,
                 data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength,
                 unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit)
+                + (scaleInit.equals("max") ? "" : " scale_init=" + scaleInit)
                 + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank);
     }
 

@@ -87,6 +87,36 @@ public final class LearnedScaleQuantizer extends Module {
         return this;
     }
 
+    /**
+     * Initialises the scale now from {@code xs} by {@code rule}, whatever rule this quantizer was
+     * built with (e.g. LSQ's start for 2-bit weights, where max|x| would round nearly every value
+     * to zero); a quantizer already initialised is left alone. Returns whether it set the scale.
+     */
+    public boolean initializeFrom(List<Tensor> xs, Init rule) {
+        if (isInitialized()) {
+            return false;
+        }
+        long n = 0;
+        double maxAbs = 0, sumAbs = 0;
+        for (Tensor x : xs) {
+            n += x.numel();
+            for (float v : x.data()) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+                sumAbs += Math.abs(v);
+            }
+        }
+        float fromData = fromData(rule, n, maxAbs, sumAbs);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            scale.data()[0] = fromData > 0f && Float.isFinite(fromData) ? fromData : 1e-8f;
+            initialized.data()[0] = 1f;
+        }
+        return true;
+    }
+
+    private float fromData(Init rule, long n, double maxAbs, double sumAbs) {
+        return (float) (rule == Init.LSQ ? 2 * sumAbs / Math.max(1, n) / Math.sqrt(qp()) : maxAbs / qp());
+    }
+
     /** Quantizes one tensor. */
     public Tensor forward(Tensor x) {
         return forward(List.of(x)).get(0);
@@ -107,8 +137,7 @@ public final class LearnedScaleQuantizer extends Module {
             }
         }
         if (needStats) {
-            float fromData = (float) (init == Init.LSQ && !isInitialized() ? 2 * sumAbs / Math.max(1, n) / Math.sqrt(qp())
-                    : maxAbs / qp());
+            float fromData = fromData(isInitialized() ? Init.MAX : init, n, maxAbs, sumAbs);
             if (!(fromData > 0f) || !Float.isFinite(fromData)) {
                 fromData = isInitialized() ? scale.data()[0] : 1e-8f; // all zeros: any positive scale quantizes them exactly
             }

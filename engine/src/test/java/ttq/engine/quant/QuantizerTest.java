@@ -94,4 +94,20 @@ class QuantizerTest {
         }
         assertTrue(b.contains((float) meanAbs) || Math.abs(Math.abs(b.iterator().next()) - meanAbs) < 1e-5);
     }
+
+    @Test
+    void initializeFromUsesTheGivenRuleOnceAndNeverOverwrites() {
+        Tensor w = Tensor.of(new float[] {0.5f, -1f, 0.25f, 0.25f}, 4); // mean|w| 0.5, max 1
+        LearnedScaleQuantizer lsq = new LearnedScaleQuantizer(2); // built with the max rule
+        assertTrue(lsq.initializeFrom(java.util.List.of(w), LearnedScaleQuantizer.Init.LSQ));
+        assertEquals(2 * 0.5 / Math.sqrt(1), lsq.scale().data()[0], 1e-6); // LSQ: 2 mean|w| / sqrt(Q_p), Q_p = 1
+        LearnedScaleQuantizer max = new LearnedScaleQuantizer(4);
+        assertTrue(max.initializeFrom(java.util.List.of(w), LearnedScaleQuantizer.Init.MAX));
+        assertEquals(1f / 7, max.scale().data()[0], 1e-7); // max|w| / Q_p, Q_p = 7
+        assertTrue(lsq.isInitialized());
+        assertTrue(!lsq.initializeFrom(java.util.List.of(Tensor.of(new float[] {9f}, 1)), LearnedScaleQuantizer.Init.MAX));
+        assertEquals(1f, lsq.scale().data()[0], 1e-6); // left alone
+        lsq.forward(Tensor.of(new float[] {5f, 5f}, 2));
+        assertEquals(1f, lsq.scale().data()[0], 1e-6); // and not re-initialised by the first forward
+    }
 }
