@@ -131,6 +131,106 @@ static void ttq_gelu_backward(const float* x, const float* dy, float* dx, int64_
     }
 }
 
+// No fused multiply-adds here: q - x must see q rounded, as in Java (GCC may otherwise contract
+// d * r - x into one FMA in the AVX2 functions).
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
+// Fake quantization with one scale d (the engine's per-tensor case):
+//   q = d * rint(clamp(x / d, lo, hi)) + 0 (no negative zero level; NaN stays NaN),
+// bit for bit what the Java loop computes (IEEE division, round half to even). The backward
+// writes dx = g inside [lo, hi], 0 outside (the straight-through rule of the paper's eq. 1), and
+// returns the sum over the slice of the scale's gradient terms (eq. 2): g * (q - x) / d inside,
+// g * lo below, g * hi above, each term in float as the Java code forms it, summed in double.
+__attribute__((target("avx2,fma")))
+static void ttq_quantize_forward_avx2(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
+    const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), zero = _mm256_setzero_ps();
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 u = _mm256_div_ps(_mm256_loadu_ps(x + i), vd);
+        __m256 c = _mm256_min_ps(vhi, _mm256_max_ps(vlo, u)); // constant first: a NaN u comes through
+        __m256 r = _mm256_round_ps(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm256_storeu_ps(q + i, _mm256_add_ps(_mm256_mul_ps(vd, r), zero));
+    }
+    for (; i < end; i++) {
+        float u = x[i] / d;
+        float c = u < lo ? lo : (u > hi ? hi : u);
+        q[i] = d * nearbyintf(c) + 0.0f;
+    }
+}
+
+static void ttq_quantize_forward_c(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
+    for (int64_t i = off; i < off + n; i++) {
+        float u = x[i] / d;
+        float c = u < lo ? lo : (u > hi ? hi : u);
+        q[i] = d * nearbyintf(c) + 0.0f;
+    }
+}
+
+static inline double ttq_quantize_backward_term(const float* x, const float* g, float* dx, int64_t i, float d, float lo, float hi) {
+    float u = x[i] / d;
+    if (u < lo) {
+        dx[i] = 0.0f;
+        return (double) (g[i] * lo);
+    }
+    if (u > hi) {
+        dx[i] = 0.0f;
+        return (double) (g[i] * hi);
+    }
+    float q = d * nearbyintf(u);
+    dx[i] = g[i];
+    return (double) (g[i] * (q - x[i]) / d);
+}
+
+__attribute__((target("avx2,fma")))
+static double ttq_quantize_backward_avx2(const float* x, const float* g, float* dx, int64_t off, int64_t n, float d, float lo, float hi) {
+    const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 xv = _mm256_loadu_ps(x + i), gv = _mm256_loadu_ps(g + i);
+        __m256 u = _mm256_div_ps(xv, vd);
+        __m256 below = _mm256_cmp_ps(u, vlo, _CMP_LT_OQ), above = _mm256_cmp_ps(u, vhi, _CMP_GT_OQ);
+        __m256 outside = _mm256_or_ps(below, above);
+        __m256 q = _mm256_mul_ps(vd, _mm256_round_ps(u, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256 inside = _mm256_div_ps(_mm256_mul_ps(gv, _mm256_sub_ps(q, xv)), vd);
+        __m256 t = _mm256_blendv_ps(inside, _mm256_mul_ps(gv, vlo), below);
+        t = _mm256_blendv_ps(t, _mm256_mul_ps(gv, vhi), above);
+        _mm256_storeu_ps(dx + i, _mm256_andnot_ps(outside, gv));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(t)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; i < end; i++) {
+        sum += ttq_quantize_backward_term(x, g, dx, i, d, lo, hi);
+    }
+    return sum;
+}
+
+static double ttq_quantize_backward_c(const float* x, const float* g, float* dx, int64_t off, int64_t n, float d, float lo, float hi) {
+    double sum = 0;
+    for (int64_t i = off; i < off + n; i++) {
+        sum += ttq_quantize_backward_term(x, g, dx, i, d, lo, hi);
+    }
+    return sum;
+}
+
+static void ttq_quantize_forward(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
+    if (ttq_has_avx2_fma()) {
+        ttq_quantize_forward_avx2(x, q, off, n, d, lo, hi);
+    } else {
+        ttq_quantize_forward_c(x, q, off, n, d, lo, hi);
+    }
+}
+
+static double ttq_quantize_backward(const float* x, const float* g, float* dx, int64_t off, int64_t n, float d, float lo, float hi) {
+    return ttq_has_avx2_fma() ? ttq_quantize_backward_avx2(x, g, dx, off, n, d, lo, hi)
+                              : ttq_quantize_backward_c(x, g, dx, off, n, d, lo, hi);
+}
+#pragma GCC pop_options
+
 // One Adam/AdamW step over a parameter slice, in place. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.
 // decoupled != 0: AdamW (p -= lr * wd * p); otherwise wd is L2 added to the gradient (Adam).
 TTQ_CLONES

@@ -233,6 +233,9 @@ public final class Ops {
         return y;
     }
 
+    /** Mask elements per dropout generator (chunks are filled in parallel, each from its own seed). */
+    static final int DROPOUT_CHUNK = 1 << 14;
+
     /**
      * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p).
      * The mask comes from the given generator (seed it for reproducible runs); identity when not
@@ -246,10 +249,30 @@ public final class Ops {
             return x;
         }
         float keep = 1f / (1f - p);
-        float[] mask = new float[x.numel()];
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = random.nextFloat() >= p ? keep : 0f;
+        float[] mask = StepScope.uninitialized(x.numel());
+        // Fixed chunks, each with its own generator seeded in order from the caller's: the same mask
+        // whatever thread fills which chunk. Two 24-bit uniforms u = k / 2^24 per 64-bit draw, kept when
+        // u >= p, i.e. k >= ceil(p 2^24) (exact: scaling by 2^24 is exact in float).
+        int chunks = (mask.length + DROPOUT_CHUNK - 1) / DROPOUT_CHUNK;
+        long[] seeds = new long[chunks];
+        for (int c = 0; c < chunks; c++) {
+            seeds[c] = random.nextLong();
         }
+        long threshold = (long) Math.ceil((double) p * (1 << 24));
+        ttq.kernels.Parallel.forRows(chunks, DROPOUT_CHUNK, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                java.util.SplittableRandom r = new java.util.SplittableRandom(seeds[c]);
+                int from = c * DROPOUT_CHUNK, to = Math.min(mask.length, from + DROPOUT_CHUNK), i = from;
+                for (; i + 2 <= to; i += 2) {
+                    long bits = r.nextLong();
+                    mask[i] = (bits >>> 40) >= threshold ? keep : 0f;
+                    mask[i + 1] = ((bits >>> 16) & 0xFFFFFF) >= threshold ? keep : 0f;
+                }
+                if (i < to) {
+                    mask[i] = (r.nextLong() >>> 40) >= threshold ? keep : 0f;
+                }
+            }
+        });
         return x.mul(Tensor.wrap(mask, x.shape()));
     }
 

@@ -26,6 +26,39 @@ public final class FusedKernels {
     }
 
     /**
+     * Fake quantization with one scale over [from, to): q[i] = d * rint(clamp(x[i] / d, lo, hi)) + 0,
+     * bit-exact with the engine's Java loop. d must be positive and finite.
+     */
+    public static void quantizeForward(float[] x, float[] q, int from, int to, float d, int lo, int hi) {
+        checkRange("quantize", from, to, x, q);
+        checkScale("quantize", d, lo, hi);
+        NativeKernels.ttq_quantize_forward(x, q, from, to - from, d, lo, hi);
+    }
+
+    /**
+     * Straight-through backward of {@link #quantizeForward} over [from, to): writes dx (g inside
+     * [lo, hi], 0 outside) and returns the sum of the scale-gradient terms there.
+     */
+    public static double quantizeBackward(float[] x, float[] g, float[] dx, int from, int to, float d, int lo, int hi) {
+        checkRange("quantize backward", from, to, x, g, dx);
+        checkScale("quantize backward", d, lo, hi);
+        return NativeKernels.ttq_quantize_backward(x, g, dx, from, to - from, d, lo, hi);
+    }
+
+    private static void checkRange(String op, int from, int to, float[]... arrays) {
+        if (from < 0 || to < from) {
+            throw new IllegalArgumentException(op + ": bad range [" + from + ", " + to + ")");
+        }
+        checkLength(op, to, arrays);
+    }
+
+    private static void checkScale(String op, float d, int lo, int hi) {
+        if (!(d > 0f) || !Float.isFinite(d) || lo > hi) {
+            throw new IllegalArgumentException(op + ": scale must be positive and finite and lo <= hi, got " + d + ", [" + lo + ", " + hi + "]");
+        }
+    }
+
+    /**
      * One Adam step in place over n elements. bc1 and bc2 are the bias corrections 1 - beta^t;
      * decoupled selects AdamW weight decay, otherwise weightDecay is an L2 term in the gradient.
      */

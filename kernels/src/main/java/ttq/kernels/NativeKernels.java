@@ -46,6 +46,14 @@ public final class NativeKernels {
                                                 @Cast("int64_t") long off, @Cast("int64_t") long n);
 
     @CriticalRegion
+    public static native void ttq_quantize_forward(@Const float[] x, float[] q, @Cast("int64_t") long off, @Cast("int64_t") long n,
+                                                   float d, float lo, float hi);
+
+    @CriticalRegion
+    public static native double ttq_quantize_backward(@Const float[] x, @Const float[] g, float[] dx, @Cast("int64_t") long off,
+                                                      @Cast("int64_t") long n, float d, float lo, float hi);
+
+    @CriticalRegion
     public static native void ttq_adam_update(float[] p, @Const float[] g, float[] m, float[] v,
                                               @Cast("int64_t") long off, @Cast("int64_t") long n,
                                               float lr, float beta1, float beta2, float eps, float wd,

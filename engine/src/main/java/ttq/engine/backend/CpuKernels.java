@@ -29,7 +29,7 @@ public final class CpuKernels {
     public static Tensor binary(Binary op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         float[] x = a.data(), y = b.data();
-        float[] out = StepScope.zeros(Shape.numel(shape));
+        float[] out = StepScope.uninitialized(Shape.numel(shape)); // every path writes every element
         if (Arrays.equals(a.shape(), shape) && Arrays.equals(b.shape(), shape)) {
             Parallel.forRange(out.length, (from, to) -> binaryRun(op, x, from, 1, y, from, 1, out, from, to - from));
         } else if (b.numel() == 1 && Arrays.equals(a.shape(), shape)) {
@@ -48,6 +48,10 @@ public final class CpuKernels {
     }
 
     private static void binaryRun(Binary op, float[] x, int ox, int sx, float[] y, int oy, int sy, float[] out, int oo, int n) {
+        if (sx == 1 && sy == 1 && op != Binary.MAX_MASK) {
+            binaryContiguous(op, x, ox, y, oy, out, oo, n);
+            return;
+        }
         switch (op) {
             case ADD:
                 for (int j = 0; j < n; j++) {
@@ -79,10 +83,39 @@ public final class CpuKernels {
         }
     }
 
+    // Unit strides in loops of their own: with the strides as variables C2 left the general loops
+    // scalar, and these are most of the elementwise work of a training step (2026-11-27 profile).
+    private static void binaryContiguous(Binary op, float[] x, int ox, float[] y, int oy, float[] out, int oo, int n) {
+        switch (op) {
+            case ADD:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j] + y[oy + j];
+                }
+                break;
+            case SUB:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j] - y[oy + j];
+                }
+                break;
+            case MUL:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j] * y[oy + j];
+                }
+                break;
+            case DIV:
+                for (int j = 0; j < n; j++) {
+                    out[oo + j] = x[ox + j] / y[oy + j];
+                }
+                break;
+            default:
+                throw new AssertionError(op);
+        }
+    }
+
     /** Elementwise unary op into a new tensor (no graph recording). */
     public static Tensor unary(Unary op, Tensor a) {
         float[] x = a.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         if (op == Unary.GELU) {
             FusedKernels.geluForward(x, out, x.length);
         } else {
@@ -208,9 +241,13 @@ public final class CpuKernels {
     public static Tensor quantize(Tensor a, Tensor scale, int lo, int hi) {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         if (s.length == 1) { // one scale for the tensor: a flat loop, split over the cores
             float d = s[0];
+            if (d > 0f && Float.isFinite(d)) { // native AVX2 loop, bit-exact with the one below
+                Parallel.forRange(x.length, (from, to) -> FusedKernels.quantizeForward(x, out, from, to, d, lo, hi));
+                return Tensor.wrap(out, shape);
+            }
             Parallel.forRange(x.length, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     float u = x[i] / d;
@@ -251,8 +288,9 @@ public final class CpuKernels {
             double[] partial = new double[chunks];
             Parallel.forRows(chunks, x.length / chunks, (c0, c1) -> {
                 for (int c = c0; c < c1; c++) {
-                    partial[c] = quantizeBackwardRun(x, gd, d, dx, lo, hi, (int) ((long) x.length * c / chunks),
-                            (int) ((long) x.length * (c + 1) / chunks));
+                    int from = (int) ((long) x.length * c / chunks), to = (int) ((long) x.length * (c + 1) / chunks);
+                    partial[c] = d > 0f && Float.isFinite(d) ? FusedKernels.quantizeBackward(x, gd, dx, from, to, d, lo, hi)
+                            : quantizeBackwardRun(x, gd, d, dx, lo, hi, from, to);
                 }
             });
             double total = 0;
@@ -311,6 +349,10 @@ public final class CpuKernels {
                         s += x[ox + j * sx];
                     }
                     acc[oo] += s;
+                } else if (sx == 1 && so == 1) { // rows into one row (bias and LayerNorm gradients): unit strides C2 can vectorize
+                    for (int j = 0; j < it.inner; j++) {
+                        acc[oo + j] += x[ox + j];
+                    }
                 } else {
                     for (int j = 0; j < it.inner; j++) {
                         acc[oo + j * so] += x[ox + j * sx];
@@ -368,12 +410,16 @@ public final class CpuKernels {
 
     /** Copies a tensor broadcast to a larger shape. */
     public static Tensor expand(Tensor a, int[] shape) {
-        float[] out = StepScope.zeros(Shape.numel(shape));
+        float[] out = StepScope.uninitialized(Shape.numel(shape));
         float[] x = a.data();
         StridedLoop it = new StridedLoop(shape, Shape.broadcastStrides(a.shape(), shape), Shape.strides(shape));
         if (!it.empty) {
             do {
                 int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1];
+                if (sx == 1) { // a contiguous run: a block copy (continue goes on to it.next())
+                    System.arraycopy(x, ox, out, oo, it.inner);
+                    continue;
+                }
                 for (int j = 0; j < it.inner; j++) {
                     out[oo + j] = x[ox + j * sx];
                 }
@@ -393,11 +439,15 @@ public final class CpuKernels {
             readStrides[i] = inStrides[perm[i]];
         }
         float[] x = a.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         StridedLoop it = new StridedLoop(outShape, readStrides, Shape.strides(outShape));
         if (!it.empty) {
             do {
                 int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1];
+                if (sx == 1) { // the last axis stays last (attention heads): a block copy (continue goes on to it.next())
+                    System.arraycopy(x, ox, out, oo, it.inner);
+                    continue;
+                }
                 for (int j = 0; j < it.inner; j++) {
                     out[oo + j] = x[ox + j * sx];
                 }
@@ -622,45 +672,78 @@ public final class CpuKernels {
     public static Tensor layerNormForward(Tensor a, float eps, float[] rstd) {
         int n = a.shape()[a.rank() - 1];
         float[] x = a.data();
-        float[] y = StepScope.zeros(x.length);
-        for (int r = 0, base = 0; base < x.length; r++, base += n) {
-            double mean = 0;
-            for (int j = 0; j < n; j++) {
-                mean += x[base + j];
+        float[] y = StepScope.uninitialized(x.length);
+        Parallel.forRows(x.length / Math.max(1, n), n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = r * n;
+                double mean = sum4(x, base, n) / n;
+                // four running sums, not one: a single double chain waits on each add (a row is 768+ long)
+                double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    double d0 = x[base + j] - mean, d1 = x[base + j + 1] - mean, d2 = x[base + j + 2] - mean, d3 = x[base + j + 3] - mean;
+                    v0 += d0 * d0;
+                    v1 += d1 * d1;
+                    v2 += d2 * d2;
+                    v3 += d3 * d3;
+                }
+                for (; j < n; j++) {
+                    double d = x[base + j] - mean;
+                    v0 += d * d;
+                }
+                double var = ((v0 + v1) + (v2 + v3)) / n;
+                double rs = 1.0 / Math.sqrt(var + eps);
+                rstd[r] = (float) rs;
+                for (j = 0; j < n; j++) {
+                    y[base + j] = (float) ((x[base + j] - mean) * rs);
+                }
             }
-            mean /= n;
-            double var = 0;
-            for (int j = 0; j < n; j++) {
-                double d = x[base + j] - mean;
-                var += d * d;
-            }
-            var /= n;
-            double rs = 1.0 / Math.sqrt(var + eps);
-            rstd[r] = (float) rs;
-            for (int j = 0; j < n; j++) {
-                y[base + j] = (float) ((x[base + j] - mean) * rs);
-            }
-        }
+        });
         return Tensor.wrap(y, a.shape());
+    }
+
+    /** Sum of x[base, base + n) in double, four interleaved partial sums added in a fixed order. */
+    private static double sum4(float[] x, int base, int n) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            s0 += x[base + j];
+            s1 += x[base + j + 1];
+            s2 += x[base + j + 2];
+            s3 += x[base + j + 3];
+        }
+        for (; j < n; j++) {
+            s0 += x[base + j];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** Gradient of the normalization: dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)). */
     public static Tensor layerNormBackward(Tensor xhat, float[] rstd, Tensor dy) {
         int n = xhat.shape()[xhat.rank() - 1];
         float[] xh = xhat.data(), g = dy.data();
-        float[] dx = StepScope.zeros(xh.length);
-        for (int r = 0, base = 0; base < xh.length; r++, base += n) {
-            double mg = 0, mgx = 0;
-            for (int j = 0; j < n; j++) {
-                mg += g[base + j];
-                mgx += (double) g[base + j] * xh[base + j];
+        float[] dx = StepScope.uninitialized(xh.length);
+        Parallel.forRows(xh.length / Math.max(1, n), n, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int base = r * n;
+                double mg = sum4(g, base, n) / n;
+                double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+                int j = 0;
+                for (; j + 4 <= n; j += 4) {
+                    p0 += (double) g[base + j] * xh[base + j];
+                    p1 += (double) g[base + j + 1] * xh[base + j + 1];
+                    p2 += (double) g[base + j + 2] * xh[base + j + 2];
+                    p3 += (double) g[base + j + 3] * xh[base + j + 3];
+                }
+                for (; j < n; j++) {
+                    p0 += (double) g[base + j] * xh[base + j];
+                }
+                double mgx = ((p0 + p1) + (p2 + p3)) / n;
+                for (j = 0; j < n; j++) {
+                    dx[base + j] = (float) (rstd[r] * (g[base + j] - mg - xh[base + j] * mgx));
+                }
             }
-            mg /= n;
-            mgx /= n;
-            for (int j = 0; j < n; j++) {
-                dx[base + j] = (float) (rstd[r] * (g[base + j] - mg - xh[base + j] * mgx));
-            }
-        }
+        });
         return Tensor.wrap(dx, xhat.shape());
     }
 }

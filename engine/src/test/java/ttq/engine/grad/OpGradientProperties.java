@@ -554,9 +554,29 @@ class OpGradientProperties {
         long maskSeed = r.nextLong();
         GradCheck.check("dropout", in(Gen.normal(r, s)), x -> Ops.dropout(x[0], p, true, new Random(maskSeed)),
                 x -> {
+                    // the engine's mask: per chunk of 2^14 elements a SplittableRandom seeded by the caller's
+                    // generator in order, two 24-bit uniforms per nextLong (high bits first)
                     Random m = new Random(maskSeed);
                     double keep = 1f / (1f - p);
-                    return Ref.map(x[0], v -> m.nextFloat() >= p ? v * keep : 0);
+                    int n = x[0].numel();
+                    float[] u = new float[n];
+                    int chunk = 1 << 14;
+                    long[] seeds = new long[(n + chunk - 1) / chunk];
+                    for (int c = 0; c < seeds.length; c++) {
+                        seeds[c] = m.nextLong();
+                    }
+                    for (int c = 0; c < seeds.length; c++) {
+                        java.util.SplittableRandom sr = new java.util.SplittableRandom(seeds[c]);
+                        for (int i = c * chunk; i < Math.min(n, (c + 1) * chunk); i += 2) {
+                            long bits = sr.nextLong();
+                            u[i] = (bits >>> 40) * 0x1.0p-24f;
+                            if (i + 1 < Math.min(n, (c + 1) * chunk)) {
+                                u[i + 1] = ((bits >>> 16) & 0xFFFFFF) * 0x1.0p-24f;
+                            }
+                        }
+                    }
+                    int[] at = {0};
+                    return Ref.map(x[0], v -> u[at[0]++] >= p ? v * keep : 0);
                 }, seed);
     }
 
