@@ -229,6 +229,46 @@ static double ttq_quantize_backward(const float* x, const float* g, float* dx, i
     return ttq_has_avx2_fma() ? ttq_quantize_backward_avx2(x, g, dx, off, n, d, lo, hi)
                               : ttq_quantize_backward_c(x, g, dx, off, n, d, lo, hi);
 }
+// Quantization to int8 codes: out[i] = rint(clamp(x[i] / d, lo, hi)) (-128 <= lo <= hi <= 127), NaN -> 0,
+// as Java's (byte) Math.rint(...) gives.
+__attribute__((target("avx2,fma")))
+static void ttq_quantize_to_int8_avx2(const float* x, int8_t* out, int64_t off, int64_t n, float d, float lo, float hi) {
+    const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    int64_t i = off, end = off + n;
+    for (; i + 16 <= end; i += 16) {
+        __m256 u0 = _mm256_div_ps(_mm256_loadu_ps(x + i), vd), u1 = _mm256_div_ps(_mm256_loadu_ps(x + i + 8), vd);
+        u0 = _mm256_and_ps(_mm256_cmp_ps(u0, u0, _CMP_ORD_Q), _mm256_min_ps(vhi, _mm256_max_ps(vlo, u0))); // NaN -> 0
+        u1 = _mm256_and_ps(_mm256_cmp_ps(u1, u1, _CMP_ORD_Q), _mm256_min_ps(vhi, _mm256_max_ps(vlo, u1)));
+        __m256i q0 = _mm256_cvtps_epi32(_mm256_round_ps(u0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i q1 = _mm256_cvtps_epi32(_mm256_round_ps(u1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i w = _mm256_packs_epi32(q0, q1);                   // int16, lanes interleaved by 128-bit halves
+        __m128i b = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+        // packs worked per 128-bit half: [q0 lo4, q1 lo4, q0 hi4, q1 hi4] -> put back in order
+        b = _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0));
+        _mm_storeu_si128((__m128i*)(out + i), b);
+    }
+    for (; i < end; i++) {
+        float u = x[i] / d;
+        float c = u < lo ? lo : (u > hi ? hi : u);
+        out[i] = c != c ? 0 : (int8_t) nearbyintf(c);
+    }
+}
+
+static void ttq_quantize_to_int8_c(const float* x, int8_t* out, int64_t off, int64_t n, float d, float lo, float hi) {
+    for (int64_t i = off; i < off + n; i++) {
+        float u = x[i] / d;
+        float c = u < lo ? lo : (u > hi ? hi : u);
+        out[i] = c != c ? 0 : (int8_t) nearbyintf(c);
+    }
+}
+
+static void ttq_quantize_to_int8(const float* x, int8_t* out, int64_t off, int64_t n, float d, float lo, float hi) {
+    if (ttq_has_avx2_fma()) {
+        ttq_quantize_to_int8_avx2(x, out, off, n, d, lo, hi);
+    } else {
+        ttq_quantize_to_int8_c(x, out, off, n, d, lo, hi);
+    }
+}
 #pragma GCC pop_options
 
 // One Adam/AdamW step over a parameter slice, in place. bc1 = 1 - beta1^t, bc2 = 1 - beta2^t.

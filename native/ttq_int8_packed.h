@@ -80,22 +80,30 @@ static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, cons
         }
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
-            __m512i c[TTQ_MR][2];
-            for (int i = 0; i < TTQ_MR; i++) {
-                c[i][0] = _mm512_setzero_si512();
-                c[i][1] = _mm512_setzero_si512();
-            }
-            for (int g = 0; g < groups; g++) {
+            // named accumulators (arrays made GCC copy registers around and spill b1 every iteration)
+            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            __m512i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            const uint8_t* a0 = ap;
+            for (int g = 0; g < groups; g++, a0 += 4) {
                 __m512i b0 = _mm512_loadu_si512((const void*)(b + (int64_t)g * 128));
                 __m512i b1 = _mm512_loadu_si512((const void*)(b + (int64_t)g * 128 + 64));
-                for (int i = 0; i < TTQ_MR; i++) {
-                    int32_t a4;
-                    memcpy(&a4, ap + i * kp + g * 4, 4);
-                    __m512i va = _mm512_set1_epi32(a4);
-                    c[i][0] = _mm512_dpbusd_epi32(c[i][0], va, b0);
-                    c[i][1] = _mm512_dpbusd_epi32(c[i][1], va, b1);
+#define TTQ_I8_512_ROW(i, lo, hi)                      \
+                {                                      \
+                    int32_t a4;                        \
+                    memcpy(&a4, a0 + (i) * kp, 4);     \
+                    __m512i va = _mm512_set1_epi32(a4); \
+                    lo = _mm512_dpbusd_epi32(lo, va, b0); \
+                    hi = _mm512_dpbusd_epi32(hi, va, b1); \
                 }
+                TTQ_I8_512_ROW(0, c00, c01)
+                TTQ_I8_512_ROW(1, c10, c11)
+                TTQ_I8_512_ROW(2, c20, c21)
+                TTQ_I8_512_ROW(3, c30, c31)
+                TTQ_I8_512_ROW(4, c40, c41)
+                TTQ_I8_512_ROW(5, c50, c51)
+#undef TTQ_I8_512_ROW
             }
+            __m512i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
             int n0 = p * nr;
             for (int h = 0; h < 2; h++) {
                 int base = n0 + h * 16;
@@ -138,22 +146,31 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
         }
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
-            __m256i c[TTQ_MR][2];
-            for (int i = 0; i < TTQ_MR; i++) {
-                c[i][0] = _mm256_setzero_si256();
-                c[i][1] = _mm256_setzero_si256();
-            }
-            for (int g = 0; g < groups; g++) {
+            // named accumulators, as in the AVX2 kernel: with arrays GCC kept a stack copy of c
+            // up to date on every iteration (2026-11-27)
+            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            const uint8_t* a0 = ap;
+            for (int g = 0; g < groups; g++, a0 += 4) {
                 __m256i b0 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64));
                 __m256i b1 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64 + 32));
-                for (int i = 0; i < TTQ_MR; i++) {
-                    int32_t a4;
-                    memcpy(&a4, ap + i * kp + g * 4, 4);
-                    __m256i va = _mm256_set1_epi32(a4);
-                    c[i][0] = _mm256_dpbusd_avx_epi32(c[i][0], va, b0);
-                    c[i][1] = _mm256_dpbusd_avx_epi32(c[i][1], va, b1);
+#define TTQ_I8_VNNI_ROW(i, lo, hi)                          \
+                {                                           \
+                    int32_t a4;                             \
+                    memcpy(&a4, a0 + (i) * kp, 4);          \
+                    __m256i va = _mm256_set1_epi32(a4);     \
+                    lo = _mm256_dpbusd_avx_epi32(lo, va, b0); \
+                    hi = _mm256_dpbusd_avx_epi32(hi, va, b1); \
                 }
+                TTQ_I8_VNNI_ROW(0, c00, c01)
+                TTQ_I8_VNNI_ROW(1, c10, c11)
+                TTQ_I8_VNNI_ROW(2, c20, c21)
+                TTQ_I8_VNNI_ROW(3, c30, c31)
+                TTQ_I8_VNNI_ROW(4, c40, c41)
+                TTQ_I8_VNNI_ROW(5, c50, c51)
+#undef TTQ_I8_VNNI_ROW
             }
+            __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
             int n0 = p * nr;
             for (int h = 0; h < 2; h++) {
                 int base = n0 + h * 8;
@@ -195,22 +212,32 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
         }
         for (int p = 0; p < panels; p++) {
             const int16_t* b = b16 + (int64_t)p * nr * kp;
-            __m256i c[TTQ_MR][2];
-            for (int i = 0; i < TTQ_MR; i++) {
-                c[i][0] = _mm256_setzero_si256();
-                c[i][1] = _mm256_setzero_si256();
-            }
-            for (int g = 0; g < groups; g++) {
+            // Twelve named accumulators, one broadcast live at a time: 15 of the 16 ymm registers.
+            // Written as arrays c[6][2], GCC hoisted all six broadcasts and spilled eight
+            // accumulators to the stack (a load and a store per vpmaddwd; 2026-11-27).
+            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+            __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            const int16_t* a0 = ap;
+            for (int g = 0; g < groups; g++, a0 += 2) {
                 __m256i b0 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 32));
                 __m256i b1 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 32 + 16));
-                for (int i = 0; i < TTQ_MR; i++) {
-                    int32_t a2;
-                    memcpy(&a2, ap + i * kp + g * 2, 4);
-                    __m256i va = _mm256_set1_epi32(a2);
-                    c[i][0] = _mm256_add_epi32(c[i][0], _mm256_madd_epi16(va, b0));
-                    c[i][1] = _mm256_add_epi32(c[i][1], _mm256_madd_epi16(va, b1));
+#define TTQ_I8_AVX2_ROW(i, lo, hi)                                                 \
+                {                                                                  \
+                    int32_t a2;                                                    \
+                    memcpy(&a2, a0 + (i) * kp, 4);                                 \
+                    __m256i va = _mm256_set1_epi32(a2);                            \
+                    lo = _mm256_add_epi32(lo, _mm256_madd_epi16(va, b0));          \
+                    hi = _mm256_add_epi32(hi, _mm256_madd_epi16(va, b1));          \
                 }
+                TTQ_I8_AVX2_ROW(0, c00, c01)
+                TTQ_I8_AVX2_ROW(1, c10, c11)
+                TTQ_I8_AVX2_ROW(2, c20, c21)
+                TTQ_I8_AVX2_ROW(3, c30, c31)
+                TTQ_I8_AVX2_ROW(4, c40, c41)
+                TTQ_I8_AVX2_ROW(5, c50, c51)
+#undef TTQ_I8_AVX2_ROW
             }
+            __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
             int n0 = p * nr;
             for (int h = 0; h < 2; h++) {
                 int base = n0 + h * 8;

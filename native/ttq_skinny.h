@@ -122,7 +122,9 @@ template <int R, int G>
 __attribute__((target("avx2,fma")))
 static inline void ttq_smalln_block_avx2(int k, const float* a, int lda, const float* bt, int ldbt, float* c, int ldc) {
     __m256 acc[R][G];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             acc[r][g] = _mm256_setzero_ps();
         }
@@ -130,17 +132,22 @@ static inline void ttq_smalln_block_avx2(int k, const float* a, int lda, const f
     int p = 0;
     for (; p + 8 <= k; p += 8) {
         __m256 x[R];
+        #pragma GCC unroll 16
         for (int r = 0; r < R; r++) {
             x[r] = _mm256_loadu_ps(a + (int64_t) r * lda + p);
         }
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             __m256 w = _mm256_loadu_ps(bt + (int64_t) g * ldbt + p);
+            #pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
                 acc[r][g] = _mm256_fmadd_ps(x[r], w, acc[r][g]);
             }
         }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             float s = ttq_hsum_avx2(acc[r][g]);
             for (int q = p; q < k; q++) {
@@ -212,6 +219,7 @@ __attribute__((target("avx2,fma")))
 static inline void ttq_tn_block_avx2(int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc,
                                      bool accumulate) {
     __m256 acc0[G], acc1[G];
+    #pragma GCC unroll 16
     for (int g = 0; g < G; g++) {
         acc0[g] = accumulate ? _mm256_loadu_ps(c + (int64_t) g * ldc) : _mm256_setzero_ps();
         acc1[g] = accumulate ? _mm256_loadu_ps(c + (int64_t) g * ldc + 8) : _mm256_setzero_ps();
@@ -219,12 +227,14 @@ static inline void ttq_tn_block_avx2(int kb, const float* a, int lda, const floa
     for (int b = 0; b < kb; b++) {
         __m256 x0 = _mm256_loadu_ps(x + (int64_t) b * ldx), x1 = _mm256_loadu_ps(x + (int64_t) b * ldx + 8);
         const float* ab = a + (int64_t) b * lda;
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             __m256 w = _mm256_broadcast_ss(ab + g);
             acc0[g] = _mm256_fmadd_ps(w, x0, acc0[g]);
             acc1[g] = _mm256_fmadd_ps(w, x1, acc1[g]);
         }
     }
+    #pragma GCC unroll 16
     for (int g = 0; g < G; g++) {
         _mm256_storeu_ps(c + (int64_t) g * ldc, acc0[g]);
         _mm256_storeu_ps(c + (int64_t) g * ldc + 8, acc1[g]);
@@ -282,6 +292,7 @@ __attribute__((target("avx512f")))
 static inline void ttq_smallk_block_avx512(int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
                                            __mmask16 last) {
     __m512 acc[R][V];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
         for (int v = 0; v < V; v++) {
             acc[r][v] = _mm512_setzero_ps();
@@ -293,6 +304,7 @@ static inline void ttq_smallk_block_avx512(int k, const float* a, int lda, const
         for (int v = 0; v < V; v++) {
             bv[v] = MASKED && v == V - 1 ? _mm512_maskz_loadu_ps(last, bp + 16 * v) : _mm512_loadu_ps(bp + 16 * v);
         }
+        #pragma GCC unroll 16
         for (int r = 0; r < R; r++) {
             __m512 x = _mm512_set1_ps(a[(int64_t) r * lda + p]);
             for (int v = 0; v < V; v++) {
@@ -300,6 +312,7 @@ static inline void ttq_smallk_block_avx512(int k, const float* a, int lda, const
             }
         }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
         float* cr = c + (int64_t) r * ldc;
         for (int v = 0; v < V; v++) {
@@ -343,7 +356,9 @@ template <int R, int G>
 __attribute__((target("avx512f")))
 static inline void ttq_smalln_block_avx512(int k, const float* a, int lda, const float* bt, int ldbt, float* c, int ldc) {
     __m512 acc[R][G];
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             acc[r][g] = _mm512_setzero_ps();
         }
@@ -351,11 +366,14 @@ static inline void ttq_smalln_block_avx512(int k, const float* a, int lda, const
     int p = 0;
     for (; p + 16 <= k; p += 16) {
         __m512 x[R];
+        #pragma GCC unroll 16
         for (int r = 0; r < R; r++) {
             x[r] = _mm512_loadu_ps(a + (int64_t) r * lda + p);
         }
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             __m512 w = _mm512_loadu_ps(bt + (int64_t) g * ldbt + p);
+            #pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
                 acc[r][g] = _mm512_fmadd_ps(x[r], w, acc[r][g]);
             }
@@ -364,17 +382,22 @@ static inline void ttq_smalln_block_avx512(int k, const float* a, int lda, const
     if (p < k) {
         __mmask16 mk = ttq_tail_mask(k - p);
         __m512 x[R];
+        #pragma GCC unroll 16
         for (int r = 0; r < R; r++) {
             x[r] = _mm512_maskz_loadu_ps(mk, a + (int64_t) r * lda + p);
         }
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             __m512 w = _mm512_maskz_loadu_ps(mk, bt + (int64_t) g * ldbt + p);
+            #pragma GCC unroll 16
             for (int r = 0; r < R; r++) {
                 acc[r][g] = _mm512_fmadd_ps(x[r], w, acc[r][g]);
             }
         }
     }
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             c[(int64_t) r * ldc + g] = _mm512_reduce_add_ps(acc[r][g]);
         }
@@ -422,6 +445,7 @@ __attribute__((target("avx512f")))
 static inline void ttq_tn_block_avx512(int kb, const float* a, int lda, const float* x, int ldx, float* c, int ldc,
                                        bool accumulate, __mmask16 last) {
     __m512 acc[G][V];
+    #pragma GCC unroll 16
     for (int g = 0; g < G; g++) {
         for (int v = 0; v < V; v++) {
             const float* cv = c + (int64_t) g * ldc + 16 * v;
@@ -436,6 +460,7 @@ static inline void ttq_tn_block_avx512(int kb, const float* a, int lda, const fl
                                          : _mm512_loadu_ps(x + (int64_t) b * ldx + 16 * v);
         }
         const float* ab = a + (int64_t) b * lda;
+        #pragma GCC unroll 16
         for (int g = 0; g < G; g++) {
             __m512 w = _mm512_set1_ps(ab[g]);
             for (int v = 0; v < V; v++) {
@@ -443,6 +468,7 @@ static inline void ttq_tn_block_avx512(int kb, const float* a, int lda, const fl
             }
         }
     }
+    #pragma GCC unroll 16
     for (int g = 0; g < G; g++) {
         for (int v = 0; v < V; v++) {
             if (MASKED && v == V - 1) {

@@ -45,6 +45,22 @@ public final class FusedKernels {
         return NativeKernels.ttq_quantize_backward(x, g, dx, from, to - from, d, lo, hi);
     }
 
+    /**
+     * Integer codes over [from, to): out[i] = rint(clamp(x[i] / d, lo, hi)) with -128 <= lo <= hi <= 127
+     * (NaN gives 0), equal to Java's {@code (byte) Math.rint(...)} of the same clamp.
+     */
+    public static void quantizeToInt8(float[] x, byte[] out, int from, int to, float d, int lo, int hi) {
+        checkRange("quantize to int8", from, to, x);
+        checkScale("quantize to int8", d, lo, hi);
+        if (out == null || out.length < to) {
+            throw new IllegalArgumentException("quantize to int8: output of length " + (out == null ? "null" : out.length) + " shorter than " + to);
+        }
+        if (lo < -128 || hi > 127) {
+            throw new IllegalArgumentException("quantize to int8: range [" + lo + ", " + hi + "] leaves int8");
+        }
+        NativeKernels.ttq_quantize_to_int8(x, out, from, to - from, d, lo, hi);
+    }
+
     private static void checkRange(String op, int from, int to, float[]... arrays) {
         if (from < 0 || to < from) {
             throw new IllegalArgumentException(op + ": bad range [" + from + ", " + to + ")");

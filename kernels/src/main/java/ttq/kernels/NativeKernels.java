@@ -54,6 +54,10 @@ public final class NativeKernels {
                                                       @Cast("int64_t") long n, float d, float lo, float hi);
 
     @CriticalRegion
+    public static native void ttq_quantize_to_int8(@Const float[] x, @Cast("int8_t*") byte[] out, @Cast("int64_t") long off,
+                                                   @Cast("int64_t") long n, float d, float lo, float hi);
+
+    @CriticalRegion
     public static native void ttq_adam_update(float[] p, @Const float[] g, float[] m, float[] v,
                                               @Cast("int64_t") long off, @Cast("int64_t") long n,
                                               float lr, float beta1, float beta2, float eps, float wd,

@@ -20,6 +20,19 @@ class FactoredKernelsProperties {
                             @ForAll @IntRange(min = 1, max = 40) int n, @ForAll @IntRange(min = 1, max = 31) int r,
                             @ForAll boolean bias, @ForAll @IntRange(min = 0, max = 7) int wanted,
                             @ForAll @IntRange(min = 0, max = 2) int isa, @ForAll long seed) {
+        check(b, m, n, r, bias, wanted, isa, seed);
+    }
+
+    /** Widths that are multiples of 1024, where the backward works on padded copies (native/ttq_factored.h). */
+    @Property(tries = 16)
+    void backwardOnPaddedCopies(@ForAll @IntRange(min = 1, max = 70) int b, @ForAll @IntRange(min = 0, max = 3) int widths,
+                                @ForAll @IntRange(min = 1, max = 12) int r, @ForAll boolean bias, @ForAll @IntRange(min = 0, max = 7) int wanted,
+                                @ForAll @IntRange(min = 0, max = 2) int isa, @ForAll long seed) {
+        int m = (widths & 1) != 0 ? 1024 : 24, n = (widths & 2) != 0 ? 2048 : 40;
+        check(b, m, n, r, bias, wanted, isa, seed);
+    }
+
+    private static void check(int b, int m, int n, int r, boolean bias, int wanted, int isa, long seed) {
         assumeTrue(SkinnyGemm.available(isa), "path " + isa + " (1 AVX2+FMA, 2 AVX-512F) is not available on this CPU");
         Random rnd = new Random(seed);
         int k = r + (bias ? 1 : 0);

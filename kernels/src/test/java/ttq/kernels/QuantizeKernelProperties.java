@@ -77,8 +77,27 @@ class QuantizeKernelProperties {
         }
     }
 
+    @Property(tries = 200)
+    void int8CodesEqualJavasRoundedCast(@ForAll long seed, @ForAll @IntRange(min = 2, max = 8) int bits,
+                                        @ForAll @IntRange(min = 0, max = 300) int n, @ForAll @IntRange(min = 0, max = 17) int off) {
+        Random r = new Random(seed);
+        float d = (float) Math.exp(r.nextGaussian() * 3);
+        int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+        float[] x = values(r, off + n, d, lo, hi);
+        byte[] out = new byte[off + n];
+        java.util.Arrays.fill(out, (byte) 99);
+        FusedKernels.quantizeToInt8(x, out, off, off + n, d, lo, hi);
+        for (int i = 0; i < off + n; i++) {
+            float u = x[i] / d;
+            byte want = i < off ? 99 : (byte) Math.rint(u < lo ? lo : (u > hi ? hi : u));
+            assertEquals(want, out[i], "code of " + x[i] + " / " + d);
+        }
+    }
+
     @Test
     void badRangesAndScalesAreRefusedBeforeNativeCode() {
+        assertThrows(IllegalArgumentException.class, () -> FusedKernels.quantizeToInt8(new float[8], new byte[4], 0, 8, 1f, -128, 127));
+        assertThrows(IllegalArgumentException.class, () -> FusedKernels.quantizeToInt8(new float[8], new byte[8], 0, 8, 1f, -129, 127));
         float[] x = new float[8], q = new float[4];
         assertThrows(IllegalArgumentException.class, () -> FusedKernels.quantizeForward(x, q, 0, 8, 1f, -128, 127));
         assertThrows(IllegalArgumentException.class, () -> FusedKernels.quantizeForward(x, x, 5, 4, 1f, -128, 127));

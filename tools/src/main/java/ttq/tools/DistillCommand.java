@@ -21,6 +21,7 @@ import ttq.engine.GradMode;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
+import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.bert.BertStudent;
 import ttq.model.bert.BertTokenizer;
 import ttq.model.bert.BertWeights;
@@ -31,6 +32,7 @@ import ttq.model.bert.SavedClassifier;
 import ttq.model.bert.SequenceClassifier;
 import ttq.model.data.GlueTask;
 import ttq.model.metrics.BinaryMetrics;
+import ttq.model.quant.WeightScaleInit;
 import ttq.model.train.ModelSize;
 import ttq.model.train.TrainingCheckpoint;
 
@@ -75,6 +77,10 @@ public final class DistillCommand implements Callable<Integer> {
 
     @Option(names = "--init", defaultValue = "svd", description = "random or svd (TT-SVD of the teacher's weights; default ${DEFAULT-VALUE}).")
     String init;
+
+    @Option(names = "--scale-init", defaultValue = "max", description = "Start of the TT weight quantizers' scales: max (max|w| / Q_p) "
+            + "or lsq (2 mean|w| / sqrt(Q_p)); default ${DEFAULT-VALUE}.")
+    String scaleInit;
 
     @Option(names = "--binary", description = "XTC with binary instead of ternary weights.")
     boolean binary;
@@ -130,6 +136,9 @@ public final class DistillCommand implements Callable<Integer> {
         if (!List.of("random", "svd").contains(init)) {
             throw new UsageException("--init must be random or svd, got '" + init + "'");
         }
+        if (!List.of("max", "lsq").contains(scaleInit)) {
+            throw new UsageException("--scale-init must be max or lsq, got '" + scaleInit + "'");
+        }
         if (phaseEpochs < 0 || finalEpochs < 0 || phaseEpochs + finalEpochs == 0 || batch < 1 || !(lr > 0) || !(finalLr > 0)
                 || !(temperature > 0) || (trainLimit != null && trainLimit < 1)) {
             throw new UsageException("--phase-epochs/--final-epochs must be >= 0 (not both 0); --batch, --lr, --final-lr, --temperature, "
@@ -159,6 +168,9 @@ public final class DistillCommand implements Callable<Integer> {
                 BertStudent.build(t.encoder().config(), spec, BertWeights.toHuggingFace(t.encoder()), seed), t.pooling(), 2, seed);
         if (spec.svdInit() || spec.kind() == BertStudent.Kind.XTC) {
             student.copyHeadFrom(t);
+        }
+        if (scaleInit.equals("lsq")) {
+            WeightScaleInit.apply(student, LearnedScaleQuantizer.Init.LSQ);
         }
         int studentLayers = student.encoder().config().layers();
         List<Phase> phases = new ArrayList<>();
@@ -332,6 +344,7 @@ public final class DistillCommand implements Callable<Integer> {
     private String runKey() {
         return String.format(Locale.ROOT, "task=%s teacher=%s data=%s method=%s rank=%d erank=%d bits=%d init=%s binary=%s phase=%d final=%d lr=%s "
                         + "final_lr=%s T=%s batch=%d limit=%s seed=%d", task, teacherRun.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(),
-                method, rank, embeddingRank, bits, init, binary, phaseEpochs, finalEpochs, lr, finalLr, temperature, batch, trainLimit, seed);
+                method, rank, embeddingRank, bits, init, binary, phaseEpochs, finalEpochs, lr, finalLr, temperature, batch, trainLimit, seed)
+                + (scaleInit.equals("max") ? "" : " scale_init=" + scaleInit);
     }
 }

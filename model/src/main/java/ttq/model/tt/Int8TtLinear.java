@@ -155,6 +155,10 @@ public final class Int8TtLinear {
         }
 
         static void quantizeRange(float[] x, float scale, int lo, int hi, byte[] out, int from, int to) {
+            if (scale > 0f && Float.isFinite(scale) && lo >= -128 && hi <= 127) { // native AVX2, the same codes as below
+                ttq.kernels.FusedKernels.quantizeToInt8(x, out, from, to, scale, lo, hi);
+                return;
+            }
             for (int i = from; i < to; i++) {
                 float u = x[i] / scale;
                 out[i] = (byte) Math.rint(u < lo ? lo : (u > hi ? hi : u));

@@ -42,7 +42,15 @@ public final class Int8BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, JsonNode> peerRows = runPeer();
+        Map<String, JsonNode> peerRows = runPeer(Map.of());
+        // the peer again with oneDNN held to each slower ISA we force, so every row compares like with like
+        Map<Int8Path, Map<String, JsonNode>> peerByPath = new java.util.EnumMap<>(Int8Path.class);
+        for (Int8Path path : Int8Path.supportedPaths()) {
+            String isa = ONEDNN_ISA.get(path);
+            if (path != Int8Path.selected() && isa != null && !peerRows.isEmpty()) {
+                peerByPath.put(path, runPeer(Map.of("ONEDNN_MAX_CPU_ISA", isa, "DNNL_MAX_CPU_ISA", isa)));
+            }
+        }
         BenchTable t = new BenchTable("ttq bench int8", List.of("tokens x in -> out", "path", "ttq INT8 GOP/s",
                 "sgemm GFLOP/s", "INT8 / sgemm", "torch INT8 GOP/s", "ttq / torch INT8"));
         t.context("cpu features", String.join(" ", CpuFeatures.names()));
@@ -51,6 +59,8 @@ public final class Int8BenchCommand implements Callable<Integer> {
         t.context("peer", peerRows.isEmpty() ? "not run (" + peer + ")" : peerRows.values().iterator().next().get("peer").asText()
                 + ", engine " + peerRows.values().iterator().next().get("engine").asText());
         t.context("shapes", "the ATIS model's dense shapes on 32 x 24 tokens (as the peer); ops = 2 * tokens * in * out");
+        t.context("torch per row", "the selected path's rows against the peer as it runs; a forced slower path's rows against the peer"
+                + " with oneDNN held to the same instructions (ONEDNN_MAX_CPU_ISA=" + String.join(" / ", ONEDNN_ISA.values()) + ")");
         t.context("measured", "best of 30 calls for all (as the peer): ttq int8 activations x prepacked int8 weight -> int32; torch its quantized"
                 + " linear from float input (dynamic activation quantization, int32 accumulation, float output)");
         int[][] shapes = {{768, 768, 768}, {768, 768, 3072}, {768, 3072, 768}};
@@ -70,12 +80,13 @@ public final class Int8BenchCommand implements Callable<Integer> {
             }
             double ops = 2.0 * m * k * n;
             double sgemmNs = Timing.quickMin(() -> Blas.sgemm(false, false, m, n, k, 1f, fa, 0, k, fb, 0, n, 0f, fc, 0, n), 20, 30);
-            JsonNode p = peerRows.get(m + "," + k + "," + n);
-            double torchGops = p == null ? Double.NaN : p.get("int8_linear_gops").asDouble();
+            String key = m + "," + k + "," + n;
             for (Int8Path path : Int8Path.supportedPaths()) {
                 if (path == Int8Path.SCALAR) {
                     continue;
                 }
+                JsonNode p = peerByPath.getOrDefault(path, peerRows).get(key);
+                double torchGops = p == null ? Double.NaN : p.get("int8_linear_gops").asDouble();
                 // the weight is packed once, as a model packs its layers at load time (the peer prepacks too)
                 Int8Gemm.Packed packed = Int8Gemm.pack(path, n, k, b, 0, k);
                 double ns = Timing.quickMin(() -> Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n), 50, 30);
@@ -120,9 +131,13 @@ public final class Int8BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private Map<String, JsonNode> runPeer() throws Exception {
+    /** oneDNN's names for the instruction sets of our paths (its ONEDNN_MAX_CPU_ISA values). */
+    private static final Map<Int8Path, String> ONEDNN_ISA = new java.util.EnumMap<>(Map.of(Int8Path.AVX2, "AVX2",
+            Int8Path.AVX_VNNI, "AVX2_VNNI", Int8Path.AVX512_VNNI, "AVX512_CORE_VNNI"));
+
+    private Map<String, JsonNode> runPeer(Map<String, String> env) throws Exception {
         Map<String, JsonNode> rows = new HashMap<>();
-        for (JsonNode n : PeerScript.run(python, Path.of(peer), PeerScript.threads())) {
+        for (JsonNode n : PeerScript.run(python, Path.of(peer), env, PeerScript.threads())) {
             JsonNode s = n.get("shape");
             rows.put(s.get(0).asInt() + "," + s.get(1).asInt() + "," + s.get(2).asInt(), n);
         }

@@ -20,13 +20,21 @@ final class PeerScript {
      * "none"), or the script failed (its last stderr line is reported).
      */
     static List<JsonNode> run(String python, Path script, String... args) throws IOException, InterruptedException {
+        return run(python, script, java.util.Map.of(), args);
+    }
+
+    /** As {@link #run(String, Path, String...)}, with extra environment variables for the peer process. */
+    static List<JsonNode> run(String python, Path script, java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<JsonNode> rows = new ArrayList<>();
         if ("none".equals(script.toString()) || !Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) {
             return rows;
         }
         List<String> command = new ArrayList<>(List.of(python, script.toString()));
         command.addAll(List.of(args));
-        Process proc = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process proc = builder.start();
         String stdout = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String stderr = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!proc.waitFor(20, TimeUnit.MINUTES) || proc.exitValue() != 0) {
