@@ -77,7 +77,16 @@ public final class Main implements Runnable {
             System.err.println("ttq: " + oneLine(e.getMessage()));
             return EXIT_DATA;
         }
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) { // an Error, so picocli's handler never sees it
+            System.err.println("ttq: out of memory (Java heap of " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB): give the JVM more "
+                    + "(TTQ_JVM_OPTS=-Xmx16g, or -Xmx when TTQ_NO_RELAUNCH is set) or use a smaller --batch" + (verbose ? "" : " (--verbose for details)"));
+            if (verbose) {
+                e.printStackTrace();
+            }
+            return EXIT_DATA;
+        }
     }
 
     private static String oneLine(String s) {
