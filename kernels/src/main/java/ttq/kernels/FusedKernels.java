@@ -46,7 +46,7 @@ public final class FusedKernels {
     }
 
     /**
-     * Integer codes over [from, to): out[i] = rint(clamp(x[i] / d, lo, hi)) with -128 <= lo <= hi <= 127
+     * Integer codes over [from, to): {@code out[i] = rint(clamp(x[i] / d, lo, hi))} with {@code -128 <= lo <= hi <= 127}
      * (NaN gives 0), equal to Java's {@code (byte) Math.rint(...)} of the same clamp.
      */
     public static void quantizeToInt8(float[] x, byte[] out, int from, int to, float d, int lo, int hi) {
