@@ -142,6 +142,13 @@ static void ttq_gelu_backward(const float* x, const float* dy, float* dx, int64_
 // writes dx = g inside [lo, hi], 0 outside (the straight-through rule of the paper's eq. 1), and
 // returns the sum over the slice of the scale's gradient terms (eq. 2): g * (q - x) / d inside,
 // g * lo below, g * hi above, each term in float as the Java code forms it, summed in double.
+// The integer level of one value, as a float: rint(clamp(x / d, lo, hi)) (NaN stays NaN). The
+// scalar tails and portable loops below all go through it.
+static inline float ttq_quantize_level(float x, float d, float lo, float hi) {
+    float u = x / d;
+    return nearbyintf(u < lo ? lo : (u > hi ? hi : u));
+}
+
 __attribute__((target("avx2,fma")))
 static void ttq_quantize_forward_avx2(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
     const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), zero = _mm256_setzero_ps();
@@ -153,17 +160,13 @@ static void ttq_quantize_forward_avx2(const float* x, float* q, int64_t off, int
         _mm256_storeu_ps(q + i, _mm256_add_ps(_mm256_mul_ps(vd, r), zero));
     }
     for (; i < end; i++) {
-        float u = x[i] / d;
-        float c = u < lo ? lo : (u > hi ? hi : u);
-        q[i] = d * nearbyintf(c) + 0.0f;
+        q[i] = d * ttq_quantize_level(x[i], d, lo, hi) + 0.0f;
     }
 }
 
 static void ttq_quantize_forward_c(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
     for (int64_t i = off; i < off + n; i++) {
-        float u = x[i] / d;
-        float c = u < lo ? lo : (u > hi ? hi : u);
-        q[i] = d * nearbyintf(c) + 0.0f;
+        q[i] = d * ttq_quantize_level(x[i], d, lo, hi) + 0.0f;
     }
 }
 
@@ -248,17 +251,15 @@ static void ttq_quantize_to_int8_avx2(const float* x, int8_t* out, int64_t off, 
         _mm_storeu_si128((__m128i*)(out + i), b);
     }
     for (; i < end; i++) {
-        float u = x[i] / d;
-        float c = u < lo ? lo : (u > hi ? hi : u);
-        out[i] = c != c ? 0 : (int8_t) nearbyintf(c);
+        float level = ttq_quantize_level(x[i], d, lo, hi);
+        out[i] = level != level ? 0 : (int8_t) level;
     }
 }
 
 static void ttq_quantize_to_int8_c(const float* x, int8_t* out, int64_t off, int64_t n, float d, float lo, float hi) {
     for (int64_t i = off; i < off + n; i++) {
-        float u = x[i] / d;
-        float c = u < lo ? lo : (u > hi ? hi : u);
-        out[i] = c != c ? 0 : (int8_t) nearbyintf(c);
+        float level = ttq_quantize_level(x[i], d, lo, hi);
+        out[i] = level != level ? 0 : (int8_t) level;
     }
 }
 

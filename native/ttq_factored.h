@@ -55,6 +55,22 @@ static float* ttq_factored_scratch(int slot, size_t floats) {
     return buf[slot];
 }
 
+// dst (rows x cols, row stride ldd) = src (row stride lds).
+static inline void ttq_copy_rows(float* dst, int ldd, const float* src, int lds, int rows, int cols) {
+    for (int q = 0; q < rows; q++) {
+        memcpy(dst + (int64_t) q * ldd, src + (int64_t) q * lds, sizeof(float) * cols);
+    }
+}
+
+// dst (rows x cols, row stride ldd) += src (row stride lds).
+static inline void ttq_add_rows(float* dst, int ldd, const float* src, int lds, int rows, int cols) {
+    for (int j = 0; j < rows; j++) {
+        for (int q = 0; q < cols; q++) {
+            dst[(int64_t) j * ldd + q] += src[(int64_t) j * lds + q];
+        }
+    }
+}
+
 // Backward over rows [0, rows) of the slice// Backward over rows [0, rows) of the slice, for the output gradient g [rows, m]:
 //   dh = g U (block scratch), dx = dh V (overwritten; flags & 1),
 //   dV += dh^T x (flags & 2), d[U, b]^T += hp^T g (flags & 4; rows 0..r-1 dU^T, row r db).
@@ -88,9 +104,7 @@ static void ttq_factored_backward(int isa, int flags, int rows, int m, int n, in
         const float* gb = g + (int64_t) i * m;
         int lg = m;
         if (gpad != NULL) {
-            for (int q = 0; q < br; q++) {
-                memcpy(gpad + (int64_t) q * ldg, gb + (int64_t) q * m, sizeof(float) * m);
-            }
+            ttq_copy_rows(gpad, ldg, gb, m, br, m);
             gb = gpad;
             lg = ldg;
         }
@@ -108,9 +122,7 @@ static void ttq_factored_backward(int isa, int flags, int rows, int m, int n, in
         if (flags & 2) {
             const float* xb = x + (int64_t) i * n;
             if (dvPad != NULL) {
-                for (int q = 0; q < br; q++) {
-                    memcpy(xpad + (int64_t) q * ldx, xb + (int64_t) q * n, sizeof(float) * n);
-                }
+                ttq_copy_rows(xpad, ldx, xb, n, br, n);
                 ttq_skinny_tn(isa, r, n, br, dh, 0, r, xpad, 0, ldx, dvPad, 0, ldx, true);
             } else {
                 ttq_skinny_tn(isa, r, n, br, dh, 0, r, xb, 0, n, dvAcc, 0, n, true);
@@ -118,17 +130,9 @@ static void ttq_factored_backward(int isa, int flags, int rows, int m, int n, in
         }
     }
     if (gupPad != NULL) {
-        for (int j = 0; j < k; j++) {
-            for (int q = 0; q < m; q++) {
-                gupAcc[(int64_t) j * m + q] += gupPad[(int64_t) j * ldg + q];
-            }
-        }
+        ttq_add_rows(gupAcc, m, gupPad, ldg, k, m);
     }
     if (dvPad != NULL) {
-        for (int j = 0; j < r; j++) {
-            for (int q = 0; q < n; q++) {
-                dvAcc[(int64_t) j * n + q] += dvPad[(int64_t) j * ldx + q];
-            }
-        }
+        ttq_add_rows(dvAcc, n, dvPad, ldx, r, n);
     }
 }

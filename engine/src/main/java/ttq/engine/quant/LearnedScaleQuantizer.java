@@ -96,6 +96,16 @@ public final class LearnedScaleQuantizer extends Module {
         if (isInitialized()) {
             return false;
         }
+        float fromData = fromData(rule, xs);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            scale.data()[0] = fromData > 0f && Float.isFinite(fromData) ? fromData : 1e-8f;
+            initialized.data()[0] = 1f;
+        }
+        return true;
+    }
+
+    /** The scale {@code rule} derives from the values of xs: max|x| / Q_p, or 2 mean|x| / sqrt(Q_p). */
+    private float fromData(Init rule, List<Tensor> xs) {
         long n = 0;
         double maxAbs = 0, sumAbs = 0;
         for (Tensor x : xs) {
@@ -105,15 +115,6 @@ public final class LearnedScaleQuantizer extends Module {
                 sumAbs += Math.abs(v);
             }
         }
-        float fromData = fromData(rule, n, maxAbs, sumAbs);
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            scale.data()[0] = fromData > 0f && Float.isFinite(fromData) ? fromData : 1e-8f;
-            initialized.data()[0] = 1f;
-        }
-        return true;
-    }
-
-    private float fromData(Init rule, long n, double maxAbs, double sumAbs) {
         return (float) (rule == Init.LSQ ? 2 * sumAbs / Math.max(1, n) / Math.sqrt(qp()) : maxAbs / qp());
     }
 
@@ -125,19 +126,11 @@ public final class LearnedScaleQuantizer extends Module {
     /** Quantizes several tensors with the one shared scale. */
     public List<Tensor> forward(List<Tensor> xs) {
         long n = 0;
-        double maxAbs = 0, sumAbs = 0;
-        boolean needStats = !isInitialized() || (calibration == Calibration.EMA && isTraining());
         for (Tensor x : xs) {
             n += x.numel();
-            if (needStats) {
-                for (float v : x.data()) {
-                    maxAbs = Math.max(maxAbs, Math.abs(v));
-                    sumAbs += Math.abs(v);
-                }
-            }
         }
-        if (needStats) {
-            float fromData = fromData(isInitialized() ? Init.MAX : init, n, maxAbs, sumAbs);
+        if (!isInitialized() || (calibration == Calibration.EMA && isTraining())) {
+            float fromData = fromData(isInitialized() ? Init.MAX : init, xs);
             if (!(fromData > 0f) || !Float.isFinite(fromData)) {
                 fromData = isInitialized() ? scale.data()[0] : 1e-8f; // all zeros: any positive scale quantizes them exactly
             }

@@ -60,7 +60,7 @@ public final class CompactExport {
         metadata.forEach(w::metadata);
         Set<String> handled = new HashSet<>();
         for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
-            QuantizedCores q = QuantizedCores.of(e.getKey(), e.getValue());
+            ExportedCores q = ExportedCores.of(e.getKey(), e.getValue());
             if (q == null) {
                 continue;
             }
@@ -101,7 +101,7 @@ public final class CompactExport {
         Set<String> quantizedCores = new HashSet<>();
         Map<String, Tensor> own = model.stateDict();
         for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
-            QuantizedCores q = QuantizedCores.of(e.getKey(), e.getValue());
+            ExportedCores q = ExportedCores.of(e.getKey(), e.getValue());
             if (q == null) {
                 continue;
             }
@@ -168,23 +168,24 @@ public final class CompactExport {
         return out;
     }
 
-    /** A weight-quantized tensor-train module's cores and quantizer. */
-    private record QuantizedCores(String prefix, List<Tensor> cores, LearnedScaleQuantizer quantizer, String describe) {
-        static QuantizedCores of(String name, Module m) {
-            String prefix = name.isEmpty() ? "" : name + ".";
-            if (m instanceof TtLinear t && t.weightQuantizer() != null) {
-                return new QuantizedCores(prefix, t.cores(), t.weightQuantizer(), "tt out=" + join(t.outModes()) + " in="
-                        + join(t.inModes()) + " ranks=" + join(t.ranks()) + " bits=" + t.weightQuantizer().bits());
+    /** A weight-quantized tensor-train module's cores and quantizer, with the names and description the file gives them. */
+    private record ExportedCores(String prefix, List<Tensor> cores, LearnedScaleQuantizer quantizer, String describe) {
+        static ExportedCores of(String name, Module m) {
+            QuantizedCores q = QuantizedCores.of(m);
+            if (q == null) {
+                return null;
             }
-            if (m instanceof TtmLinear t && t.weightQuantizer() != null) {
-                return new QuantizedCores(prefix, t.cores(), t.weightQuantizer(), "ttm ranks=" + join(t.ranks()) + " bits="
-                        + t.weightQuantizer().bits() + " cores=" + shapes(t.cores()));
+            String bits = " bits=" + q.quantizer().bits();
+            String describe;
+            if (m instanceof TtLinear t) {
+                describe = "tt out=" + join(t.outModes()) + " in=" + join(t.inModes()) + " ranks=" + join(t.ranks()) + bits;
+            } else if (m instanceof TtmLinear t) {
+                describe = "ttm ranks=" + join(t.ranks()) + bits + " cores=" + shapes(t.cores());
+            } else {
+                TtmEmbedding t = (TtmEmbedding) m;
+                describe = "ttm-embedding vocab=" + t.vocabulary() + " ranks=" + join(t.ranks()) + bits + " cores=" + shapes(t.cores());
             }
-            if (m instanceof TtmEmbedding t && t.weightQuantizer() != null) {
-                return new QuantizedCores(prefix, t.cores(), t.weightQuantizer(), "ttm-embedding vocab=" + t.vocabulary()
-                        + " ranks=" + join(t.ranks()) + " bits=" + t.weightQuantizer().bits() + " cores=" + shapes(t.cores()));
-            }
-            return null;
+            return new ExportedCores(name.isEmpty() ? "" : name + ".", q.cores(), q.quantizer(), describe);
         }
 
         private static String join(int[] v) {

@@ -1,12 +1,7 @@
 package ttq.model.quant;
 
-import java.util.List;
-import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
 import ttq.engine.quant.LearnedScaleQuantizer;
-import ttq.model.tt.TtLinear;
-import ttq.model.tt.TtmEmbedding;
-import ttq.model.tt.TtmLinear;
 
 /**
  * Initialises the weight-quantizer scales of every TT / TTM layer in a model from that layer's
@@ -22,19 +17,8 @@ public final class WeightScaleInit {
     public static int apply(Module root, LearnedScaleQuantizer.Init rule) {
         int set = 0;
         for (Module m : root.namedModules().values()) {
-            LearnedScaleQuantizer q = null;
-            List<Tensor> cores = null;
-            if (m instanceof TtLinear t) {
-                q = t.weightQuantizer();
-                cores = t.cores();
-            } else if (m instanceof TtmEmbedding e) {
-                q = e.weightQuantizer();
-                cores = e.cores();
-            } else if (m instanceof TtmLinear t) {
-                q = t.weightQuantizer();
-                cores = t.cores();
-            }
-            if (q != null && q.initializeFrom(cores, rule)) {
+            QuantizedCores q = QuantizedCores.of(m);
+            if (q != null && q.quantizer().initializeFrom(q.cores(), rule)) {
                 set++;
             }
         }

@@ -5,10 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
-import ttq.engine.quant.LearnedScaleQuantizer;
-import ttq.model.tt.TtLinear;
-import ttq.model.tt.TtmEmbedding;
-import ttq.model.tt.TtmLinear;
+import ttq.model.quant.QuantizedCores;
 
 /**
  * Bytes a model needs when deployed: cores of weight-quantized TT/TTM layers packed at their bit
@@ -23,26 +20,15 @@ public final class ModelSize {
         Set<Tensor> counted = new HashSet<>();
         long bytes = 0;
         for (Module m : model.namedModules().values()) {
-            LearnedScaleQuantizer q = null;
-            Iterable<Tensor> cores = null;
-            if (m instanceof TtLinear t) {
-                q = t.weightQuantizer();
-                cores = t.cores();
-            } else if (m instanceof TtmLinear t) {
-                q = t.weightQuantizer();
-                cores = t.cores();
-            } else if (m instanceof TtmEmbedding t) {
-                q = t.weightQuantizer();
-                cores = t.cores();
-            }
+            QuantizedCores q = QuantizedCores.of(m);
             if (m instanceof ttq.model.quant.TernaryLinear t) {
                 // 2 bits per ternary value (1 for binary) plus the FP32 scale
                 bytes += ((long) t.weight().numel() * (t.binary() ? 1 : 2) + 7) / 8 + 4;
                 counted.add(t.weight());
             }
             if (q != null) {
-                for (Tensor c : cores) {
-                    bytes += ((long) c.numel() * q.bits() + 7) / 8;
+                for (Tensor c : q.cores()) {
+                    bytes += ((long) c.numel() * q.quantizer().bits() + 7) / 8;
                     counted.add(c);
                 }
             }
