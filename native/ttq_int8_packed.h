@@ -12,9 +12,13 @@
 
 #define TTQ_MR 6
 
-// Panel width (columns) and k-group (k values per 32-bit lane) of each packed path.
+// Panel width (columns) and k-group (k values per 32-bit lane) of each packed kernel: 1 AVX2
+// (int16 pairs), 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AVX2 for narrow B (bytes, the AVX-VNNI layout).
 static inline int ttq_i8_nr(int path) { return path == 3 ? 32 : 16; }
 static inline int ttq_i8_kg(int path) { return path == 1 ? 2 : 4; }
+
+// Bytes of a scratch block: aligned_alloc wants a multiple of the alignment.
+static inline size_t ttq_i8_scratch_size(size_t bytes) { return (bytes + 64 + 63) / 64 * 64; }
 
 // Bytes of packed B: panels of NR columns (zero padded), k padded to the k-group, int16 for AVX2.
 static int64_t ttq_i8_packed_b_size(int path, int N, int K) {
@@ -70,7 +74,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                       int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 32, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
-    uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
+    uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp));
+    if (ap == NULL) {
+        return 1;
+    }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
         for (int i = 0; i < TTQ_MR; i++) { // a + 128 as unsigned; padding is multiplied by B's zero padding
@@ -136,7 +143,10 @@ __attribute__((target("avx2,avxvnni")))
 static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                    int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
-    uint8_t* ap = (uint8_t*)aligned_alloc(64, (size_t)TTQ_MR * kp + 64);
+    uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp));
+    if (ap == NULL) {
+        return 1;
+    }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
         for (int i = 0; i < TTQ_MR; i++) {
@@ -202,7 +212,10 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
                                float* F, float fscale, const float* fbias) {
     const int nr = 16, kp = (K + 1) / 2 * 2, groups = kp / 2, panels = (N + nr - 1) / nr;
     const int16_t* b16 = (const int16_t*)bp;
-    int16_t* ap = (int16_t*)aligned_alloc(64, (size_t)TTQ_MR * kp * 2 + 64);
+    int16_t* ap = (int16_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp * 2));
+    if (ap == NULL) {
+        return 1;
+    }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
         for (int i = 0; i < TTQ_MR; i++) {
@@ -263,13 +276,109 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
     return 0;
 }
 
-// Rows [m0, m1) of C = A B^T from packed B (path 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI). Returns 0, or
-// 1 when the scratch block for A could not be allocated (the Java side turns that into an exception).
+// AVX2 for a narrow B (every |b| <= 32, checked by the caller when packing): vpmaddubsw multiplies
+// 32 byte pairs per instruction. With a + 128 in [0, 255] and |b| <= W, a pair sum is at most
+// 510 W <= 16320 in size, so the instruction never saturates, and `depth` = floor(32767 / (510 W))
+// results add up exactly in int16 before one vpmaddwd by ones widens them to int32: 1 + 1/depth
+// multiplies per 32 products instead of the exact wide path's 2. Bit-exact like every path.
+__attribute__((target("avx2")))
+static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
+                                      int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias,
+                                      int depth) {
+    const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
+    size_t abytes = ((size_t)TTQ_MR * kp + 63) / 64 * 64;
+    uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size(abytes + TTQ_MR * 2 * sizeof(__m256i)));
+    if (ap == NULL) {
+        return 1;
+    }
+    // int32 sums in the scratch block, not a local array: GCC kept a local one in registers
+    // across the k loop and spilled the int16 accumulators instead (2026-11-27)
+    __m256i* c32 = (__m256i*)(ap + abytes);
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int m = m0; m < m1; m += TTQ_MR) {
+        int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
+        for (int i = 0; i < TTQ_MR; i++) { // a + 128 as unsigned; padding is multiplied by B's zero padding
+            for (int k = 0; k < kp; k++) {
+                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
+            }
+        }
+        for (int p = 0; p < panels; p++) {
+            const int8_t* b = bp + (int64_t)p * nr * kp;
+            // int32 sums live in memory (touched once per `depth` groups); the twelve int16
+            // accumulators, two B vectors and one broadcast fill 15 of the 16 ymm registers
+            for (int i = 0; i < TTQ_MR * 2; i++) {
+                c32[i] = _mm256_setzero_si256();
+            }
+            for (int g0 = 0; g0 < groups; g0 += depth) {
+                int g1 = g0 + depth < groups ? g0 + depth : groups;
+                __m256i s00 = _mm256_setzero_si256(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00;
+                __m256i s30 = s00, s31 = s00, s40 = s00, s41 = s00, s50 = s00, s51 = s00;
+                const uint8_t* a0 = ap + (int64_t)g0 * 4;
+                for (int g = g0; g < g1; g++, a0 += 4) {
+                    __m256i b0 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64));
+                    __m256i b1 = _mm256_loadu_si256((const __m256i*)(b + (int64_t)g * 64 + 32));
+// One row in one asm statement, so GCC can neither hoist the six broadcasts nor spill an
+// accumulator: 12 accumulators + 2 B vectors + broadcast + product = all 16 ymm registers.
+#define TTQ_I8_NARROW_ROW(i, L, H)                                                   \
+                    {                                                                  \
+                        __m256i va, t;                                                 \
+                        __asm__("vpbroadcastd %[a], %[va]\n\t"                         \
+                                "vpmaddubsw %[b0], %[va], %[t]\n\t"                    \
+                                "vpaddw %[t], %[lo], %[lo]\n\t"                        \
+                                "vpmaddubsw %[b1], %[va], %[va]\n\t"                   \
+                                "vpaddw %[va], %[hi], %[hi]"                           \
+                                : [lo] "+x"(L), [hi] "+x"(H), [va] "=&x"(va), [t] "=&x"(t) \
+                                : [a] "m"(*(const int32_t*)(a0 + (i) * kp)), [b0] "x"(b0), [b1] "x"(b1)); \
+                    }
+                    TTQ_I8_NARROW_ROW(0, s00, s01)
+                    TTQ_I8_NARROW_ROW(1, s10, s11)
+                    TTQ_I8_NARROW_ROW(2, s20, s21)
+                    TTQ_I8_NARROW_ROW(3, s30, s31)
+                    TTQ_I8_NARROW_ROW(4, s40, s41)
+                    TTQ_I8_NARROW_ROW(5, s50, s51)
+#undef TTQ_I8_NARROW_ROW
+                }
+                __m256i s[TTQ_MR * 2] = {s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51};
+                for (int i = 0; i < TTQ_MR * 2; i++) {
+                    c32[i] = _mm256_add_epi32(c32[i], _mm256_madd_epi16(s[i], ones));
+                }
+            }
+            int n0 = p * nr;
+            for (int h = 0; h < 2; h++) {
+                int base = n0 + h * 8;
+                if (base >= N) {
+                    break;
+                }
+                int valid = N - base < 8 ? N - base : 8;
+                int32_t tmp[8];
+                for (int i = 0; i < rows; i++) {
+                    _mm256_storeu_si256((__m256i*)tmp, c32[i * 2 + h]);
+                    for (int j = 0; j < valid; j++) {
+                        int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                        if (F != NULL) {
+                            F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
+                        } else {
+                            C[(int64_t)(m + i) * ldc + base + j] = v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(ap);
+    return 0;
+}
+
+// Rows [m0, m1) of C = A B^T from packed B (kernel 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI, 4 AVX2 for
+// narrow B with int16 sums of `depth` k-groups). Returns 0, or 1 when the scratch block for A could
+// not be allocated (the Java side turns that into an exception).
 static int ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
-                              const int32_t* colsum, int32_t* C, int64_t offC, int ldc, int m0, int m1) {
+                              const int32_t* colsum, int32_t* C, int64_t offC, int ldc, int m0, int m1, int depth) {
     A += offA;
     C += offC;
-    if (path == 3) {
+    if (path == 4) {
+        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL, depth);
+    } else if (path == 3) {
         return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
     } else if (path == 2) {
         return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
@@ -281,10 +390,12 @@ static int ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t of
 // dequantizing store of an integer layer's last product, with no int32 matrix in between.
 static int ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
                                   const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
-                                  float scale, const float* bias) {
+                                  float scale, const float* bias, int depth) {
     A += offA;
     F += offF;
-    if (path == 3) {
+    if (path == 4) {
+        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias, depth);
+    } else if (path == 3) {
         return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
     } else if (path == 2) {
         return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);

@@ -39,23 +39,55 @@ public final class Int8Gemm {
         gemm(pack(path, n, k, b, offB, ldb), m, a, offA, lda, c, offC, ldc);
     }
 
+    /**
+     * Largest |b| for which the AVX2 path multiplies bytes with vpmaddubsw and sums them in int16
+     * (exactly: see {@code int16Depth}); a wider B takes the exact vpmaddwd kernel. At 32 the byte
+     * kernel only ties the wide one (2 int16 sums per widening), so the cut is at 16.
+     */
+    public static final int AVX2_NARROW_MAX = 16;
+
+    /** Native kernel codes: the path codes 1-3, and 4 for AVX2 with a narrow B. */
+    private static final int KERNEL_AVX2_NARROW = 4;
+
+    /**
+     * How many vpmaddubsw results add up exactly in int16 for |b| <= maxAbs: with a + 128 in
+     * [0, 255], one result (two products) is at most 510 maxAbs in size, and int16 holds 32767.
+     */
+    static int int16Depth(int maxAbs) {
+        return maxAbs == 0 ? 64 : Math.min(64, 32767 / (510 * maxAbs));
+    }
+
     /** B (N x K, k-contiguous) packed for one SIMD path: pack a weight once, multiply many times. */
     public static final class Packed {
         final Int8Path path;
         final int n, k;
         final byte[] data;
         final int[] colsum;
+        final int kernel;
+        final int depth;
 
-        private Packed(Int8Path path, int n, int k, byte[] data, int[] colsum) {
+        private Packed(Int8Path path, int n, int k, byte[] data, int[] colsum, int kernel, int depth) {
             this.path = path;
             this.n = n;
             this.k = k;
             this.data = data;
             this.colsum = colsum;
+            this.kernel = kernel;
+            this.depth = depth;
         }
 
         public Int8Path path() {
             return path;
+        }
+
+        /** Whether the AVX2 byte kernel (vpmaddubsw, int16 sums) serves this B: every |b| <= {@link #AVX2_NARROW_MAX}. */
+        public boolean narrow() {
+            return kernel == KERNEL_AVX2_NARROW;
+        }
+
+        /** The kernel in words, for benchmark tables. */
+        public String kernelDescription() {
+            return narrow() ? "AVX2 bytes (vpmaddubsw, |b| <= " + AVX2_NARROW_MAX + ", " + depth + " int16 sums)" : path.description();
         }
 
         public int rows() {
@@ -77,16 +109,34 @@ public final class Int8Gemm {
             throw new IllegalArgumentException("int8 pack: negative size n=" + n + " k=" + k);
         }
         check("B", b == null ? -1 : b.length, offB, ldb, n, k);
-        long size = NativeKernels.ttq_i8_packed_b_size(path.code, n, k);
+        int kernel = path.code, depth = 0;
+        if (path == Int8Path.AVX2) {
+            int maxAbs = maxAbs(n, k, b, offB, ldb);
+            if (maxAbs <= AVX2_NARROW_MAX) {
+                kernel = KERNEL_AVX2_NARROW;
+                depth = int16Depth(maxAbs);
+            }
+        }
+        long size = NativeKernels.ttq_i8_packed_b_size(kernel, n, k);
         if (size > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("int8 pack: " + n + " x " + k + " is too large to pack");
         }
         byte[] data = new byte[(int) size];
         int[] colsum = new int[n];
         if (n > 0 && k > 0) {
-            NativeKernels.ttq_i8_pack_b(path.code, n, k, b, offB, ldb, data, colsum);
+            NativeKernels.ttq_i8_pack_b(kernel, n, k, b, offB, ldb, data, colsum);
         }
-        return new Packed(path, n, k, data, colsum);
+        return new Packed(path, n, k, data, colsum, kernel, depth);
+    }
+
+    private static int maxAbs(int n, int k, byte[] b, int offB, int ldb) {
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = offB + i * ldb, end = j + k; j < end; j++) {
+                max = Math.max(max, Math.abs(b[j]));
+            }
+        }
+        return max;
     }
 
     /** C = A B^T with B packed: A is M x K. */
@@ -106,9 +156,9 @@ public final class Int8Gemm {
             }
             return;
         }
-        int code = b.path.code;
+        int code = b.kernel, depth = b.depth;
         Parallel.forRows(m, n * k / 8, (from, to) ->
-                checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to), k));
+                checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to, depth), k));
     }
 
     /**
@@ -139,10 +189,10 @@ public final class Int8Gemm {
             }
             return;
         }
-        int code = b.path.code;
+        int code = b.kernel, depth = b.depth;
         Parallel.forRows(m, n * k / 8, (from, to) ->
                 checkStatus(NativeKernels.ttq_i8gemm_packed_f32(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to,
-                        scale, bias), k));
+                        scale, bias, depth), k));
     }
 
     private static void checkStatus(int status, int k) {

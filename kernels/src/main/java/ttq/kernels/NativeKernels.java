@@ -77,13 +77,14 @@ public final class NativeKernels {
     @CriticalRegion
     public static native int ttq_i8gemm_packed(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
                                                 int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
-                                                @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1);
+                                                @Cast("int32_t*") int[] c, @Cast("int64_t") long offC, int ldc, int m0, int m1,
+                                                int depth);
 
     @CriticalRegion
     public static native int ttq_i8gemm_packed_f32(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
                                                     int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
                                                     float[] f, @Cast("int64_t") long offF, int ldf, int m0, int m1,
-                                                    float scale, @Const float[] bias);
+                                                    float scale, @Const float[] bias, int depth);
 
     @CriticalRegion
     public static native void ttq_sgemm(int transA, int transB, int m, int n, int k, float alpha,

@@ -79,6 +79,63 @@ class Int8GemmProperties {
         checkPath(Int8Path.AVX512_VNNI, m, n, k, mode, seed);
     }
 
+    /** A narrow B (every |b| <= w) takes the AVX2 byte kernel, whose int16 sums must never overflow. */
+    @Property(tries = 80)
+    @RequiresInt8Path(Int8Path.AVX2)
+    void avx2NarrowPath(@ForAll @IntRange(min = 0, max = 13) int m, @ForAll @IntRange(min = 0, max = 40) int n,
+                        @ForAll @IntRange(min = 0, max = 700) int k, @ForAll @IntRange(min = 0, max = Int8Gemm.AVX2_NARROW_MAX) int w,
+                        @ForAll @IntRange(min = 0, max = 1) int mode, @ForAll long seed) {
+        Random r = new Random(seed);
+        int lda = Math.max(1, k) + r.nextInt(3), ldb = Math.max(1, k) + r.nextInt(3);
+        byte[] a = values(r, Math.max(0, (m - 1) * lda + k), mode);
+        byte[] b = new byte[Math.max(0, (n - 1) * ldb + k)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (mode == 1 ? (r.nextBoolean() ? w : -w) : r.nextInt(2 * w + 1) - w);
+        }
+        Int8Gemm.Packed packed = Int8Gemm.pack(Int8Path.AVX2, n, k, b, 0, ldb);
+        assertTrue(packed.narrow(), "|b| <= " + w + " takes the byte kernel");
+        int[] c = new int[m * n];
+        Int8Gemm.gemm(packed, m, a, 0, lda, c, 0, Math.max(1, n));
+        assertArrayEquals(reference(m, n, k, a, lda, b, ldb), c, "AVX2 narrow m=" + m + " n=" + n + " k=" + k + " w=" + w);
+    }
+
+    @Test
+    void avx2NarrowInt16SumsAtTheirLimit() {
+        assumeTrue(Int8Path.AVX2.supported(), "AVX2 not supported on this CPU; skipped");
+        // a = 127 is 255 after the +128 shift: every int16 sum reaches depth * 510 * w, the most it may
+        for (int w = 0; w <= Int8Gemm.AVX2_NARROW_MAX; w++) {
+            int depth = Int8Gemm.int16Depth(w);
+            assertTrue(depth * 510L * w <= Short.MAX_VALUE, "w=" + w);
+            int k = 4 * depth * 3 + 3, m = 7, n = 17;
+            for (int sign : new int[] {1, -1}) {
+                byte[] a = new byte[m * k], b = new byte[n * k];
+                java.util.Arrays.fill(a, (byte) 127);
+                java.util.Arrays.fill(b, (byte) (sign * w));
+                Int8Gemm.Packed packed = Int8Gemm.pack(Int8Path.AVX2, n, k, b, 0, k);
+                assertTrue(packed.narrow());
+                int[] c = new int[m * n];
+                Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n);
+                assertArrayEquals(reference(m, n, k, a, k, b, k), c, "w=" + sign * w);
+            }
+        }
+    }
+
+    @Test
+    void avx2ByteKernelOnlyForNarrowB() {
+        assumeTrue(Int8Path.AVX2.supported(), "AVX2 not supported on this CPU; skipped");
+        byte[] b = new byte[3 * 50];
+        java.util.Arrays.fill(b, (byte) -Int8Gemm.AVX2_NARROW_MAX);
+        assertTrue(Int8Gemm.pack(Int8Path.AVX2, 3, 50, b, 0, 50).narrow());
+        b[77] = (byte) (Int8Gemm.AVX2_NARROW_MAX + 1);
+        assertTrue(!Int8Gemm.pack(Int8Path.AVX2, 3, 50, b, 0, 50).narrow());
+        b[77] = (byte) -(Int8Gemm.AVX2_NARROW_MAX + 1);
+        assertTrue(!Int8Gemm.pack(Int8Path.AVX2, 3, 50, b, 0, 50).narrow());
+        // a value past the packed rows (ld > k) does not count
+        byte[] padded = new byte[2 * 60];
+        padded[55] = 100;
+        assertTrue(Int8Gemm.pack(Int8Path.AVX2, 2, 50, padded, 0, 60).narrow());
+    }
+
     @Test
     void sumsWrapPastInt32LimitsIdenticallyOnEveryPath() {
         // (-128)(-128) = 16384; 140000 of them sum to 2,293,760,000 > 2^31 - 1: wraps negative
@@ -128,6 +185,11 @@ class Int8GemmProperties {
                                                     @ForAll @IntRange(min = 1, max = 70) int k, @ForAll long seed) {
         Random r = new Random(seed);
         byte[] a = values(r, m * k, 0), b = values(r, n * k, 0);
+        if (r.nextBoolean()) { // a narrow B: the AVX2 byte kernel's dequantizing store
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) (b[i] % (Int8Gemm.AVX2_NARROW_MAX + 1));
+            }
+        }
         float[] bias = new float[n];
         for (int i = 0; i < n; i++) {
             bias[i] = r.nextFloat();

@@ -51,7 +51,7 @@ public final class Int8BenchCommand implements Callable<Integer> {
                 peerByPath.put(path, runPeer(Map.of("ONEDNN_MAX_CPU_ISA", isa, "DNNL_MAX_CPU_ISA", isa)));
             }
         }
-        BenchTable t = new BenchTable("ttq bench int8", List.of("tokens x in -> out", "path", "ttq INT8 GOP/s",
+        BenchTable t = new BenchTable("ttq bench int8", List.of("tokens x in -> out", "path", "weights", "ttq INT8 GOP/s",
                 "sgemm GFLOP/s", "INT8 / sgemm", "torch INT8 GOP/s", "ttq / torch INT8"));
         t.context("cpu features", String.join(" ", CpuFeatures.names()));
         t.context("selected path", Int8Path.selected() + " (" + Int8Path.selected().description() + ")");
@@ -61,6 +61,10 @@ public final class Int8BenchCommand implements Callable<Integer> {
         t.context("shapes", "the ATIS model's dense shapes on 32 x 24 tokens (as the peer); ops = 2 * tokens * in * out");
         t.context("torch per row", "the selected path's rows against the peer as it runs; a forced slower path's rows against the peer"
                 + " with oneDNN held to the same instructions (ONEDNN_MAX_CPU_ISA=" + String.join(" / ", ONEDNN_ISA.values()) + ")");
+        t.context("weights", "'uniform': random bytes over all of [-128, 127] (the worst case); 'as peer': the peer's own weights,"
+                + " nn.Linear's initialisation quantized at scale 0.01 (|w| <= " + peerWeightMax(768) + " at 768 inputs, <= "
+                + peerWeightMax(3072) + " at 3072), which the AVX2 path multiplies with its byte kernel (|w| <= "
+                + Int8Gemm.AVX2_NARROW_MAX + ", exact int16 sums); the other paths' speed does not depend on the values");
         t.context("measured", "best of 30 calls for all (as the peer): ttq int8 activations x prepacked int8 weight -> int32; torch its quantized"
                 + " linear from float input (dynamic activation quantization, int32 accumulation, float output)");
         int[][] shapes = {{768, 768, 768}, {768, 768, 3072}, {768, 3072, 768}};
@@ -81,19 +85,23 @@ public final class Int8BenchCommand implements Callable<Integer> {
             double ops = 2.0 * m * k * n;
             double sgemmNs = Timing.quickMin(() -> Blas.sgemm(false, false, m, n, k, 1f, fa, 0, k, fb, 0, n, 0f, fc, 0, n), 20, 30);
             String key = m + "," + k + "," + n;
+            byte[] bPeer = peerWeights(n, k, new Random(3));
             for (Int8Path path : Int8Path.supportedPaths()) {
                 if (path == Int8Path.SCALAR) {
                     continue;
                 }
                 JsonNode p = peerByPath.getOrDefault(path, peerRows).get(key);
                 double torchGops = p == null ? Double.NaN : p.get("int8_linear_gops").asDouble();
-                // the weight is packed once, as a model packs its layers at load time (the peer prepacks too)
-                Int8Gemm.Packed packed = Int8Gemm.pack(path, n, k, b, 0, k);
-                double ns = Timing.quickMin(() -> Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n), 50, 30);
-                double gops = ops / ns;
-                t.row(m + " x " + k + " -> " + n, path + (path == Int8Path.selected() ? " *" : ""), f(gops, 1), f(ops / sgemmNs, 1),
-                        f(sgemmNs / ns, 2), Double.isNaN(torchGops) ? "-" : f(torchGops, 1),
-                        Double.isNaN(torchGops) ? "-" : f(gops / torchGops, 2));
+                for (boolean asPeer : path == Int8Path.AVX2 ? new boolean[] {false, true} : new boolean[] {false}) {
+                    // the weight is packed once, as a model packs its layers at load time (the peer prepacks too)
+                    Int8Gemm.Packed packed = Int8Gemm.pack(path, n, k, asPeer ? bPeer : b, 0, k);
+                    double ns = Timing.quickMin(() -> Int8Gemm.gemm(packed, m, a, 0, k, c, 0, n), 50, 30);
+                    double gops = ops / ns;
+                    t.row(m + " x " + k + " -> " + n, path + (path == Int8Path.selected() ? " *" : ""),
+                            (asPeer ? "as peer" : "uniform") + (packed.narrow() ? " (bytes)" : ""), f(gops, 1), f(ops / sgemmNs, 1),
+                            f(sgemmNs / ns, 2), Double.isNaN(torchGops) ? "-" : f(torchGops, 1),
+                            Double.isNaN(torchGops) ? "-" : f(gops / torchGops, 2));
+                }
             }
         }
         System.out.print(t.format());
@@ -129,6 +137,24 @@ public final class Int8BenchCommand implements Callable<Integer> {
             t.row(names[i], f(fp / 1e6, 3), f(in8 / 1e6, 3), f(fp / in8, 2));
         }
         return t;
+    }
+
+    /**
+     * The peer's int8 weight: torch.nn.Linear's default initialisation, uniform in +-1/sqrt(in),
+     * quantized per tensor at scale 0.01 (torch.quantize_per_tensor(w, 0.01, 0, qint8)).
+     */
+    static byte[] peerWeights(int n, int k, Random r) {
+        double bound = 1.0 / Math.sqrt(k);
+        byte[] w = new byte[n * k];
+        for (int i = 0; i < w.length; i++) {
+            double v = Math.rint((r.nextDouble() * 2 - 1) * bound / 0.01);
+            w[i] = (byte) Math.max(-128, Math.min(127, v));
+        }
+        return w;
+    }
+
+    static int peerWeightMax(int k) {
+        return (int) Math.rint(1.0 / Math.sqrt(k) / 0.01);
     }
 
     /** oneDNN's names for the instruction sets of our paths (its ONEDNN_MAX_CPU_ISA values). */
