@@ -70,6 +70,42 @@ static void ttq_i8_pack_b(int path, int N, int K, const int8_t* B, int64_t offB,
     }
 }
 
+// A block of TTQ_MR rows as a + 128 (unsigned bytes) for the vpdpbusd / vpmaddubsw kernels; rows
+// past the end and k padding are 0x80 (a = 0), multiplied by B's zero padding anyway.
+static inline void ttq_i8_pack_a_shifted(const int8_t* A, int lda, int m, int rows, int K, int kp, uint8_t* ap) {
+    for (int i = 0; i < TTQ_MR; i++) {
+        for (int k = 0; k < kp; k++) {
+            ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
+        }
+    }
+}
+
+// Stores a rows x 16 tile of 256-bit sums of (a + 128) b (c[2 i + h] holds columns n0 + 8 h ..),
+// less 128 * column sum of B, as int32 into C or as scale * v + bias into F.
+__attribute__((target("avx2")))
+static void ttq_i8_store_shifted_tile(const __m256i* c, int rows, int N, int n0, const int32_t* colsum, int32_t* C, int ldc,
+                                      int m, float* F, float fscale, const float* fbias) {
+    for (int h = 0; h < 2; h++) {
+        int base = n0 + h * 8;
+        if (base >= N) {
+            break;
+        }
+        int valid = N - base < 8 ? N - base : 8;
+        int32_t tmp[8];
+        for (int i = 0; i < rows; i++) {
+            _mm256_storeu_si256((__m256i*)tmp, c[i * 2 + h]);
+            for (int j = 0; j < valid; j++) {
+                int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                if (F != NULL) {
+                    F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
+                } else {
+                    C[(int64_t)(m + i) * ldc + base + j] = v;
+                }
+            }
+        }
+    }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                       int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
@@ -80,11 +116,7 @@ static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, cons
     }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
-        for (int i = 0; i < TTQ_MR; i++) { // a + 128 as unsigned; padding is multiplied by B's zero padding
-            for (int k = 0; k < kp; k++) {
-                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
-            }
-        }
+        ttq_i8_pack_a_shifted(A, lda, m, rows, K, kp, ap);
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
             // named accumulators (arrays made GCC copy registers around and spill b1 every iteration)
@@ -149,11 +181,7 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
     }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
-        for (int i = 0; i < TTQ_MR; i++) {
-            for (int k = 0; k < kp; k++) {
-                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
-            }
-        }
+        ttq_i8_pack_a_shifted(A, lda, m, rows, K, kp, ap);
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
             // named accumulators, as in the AVX2 kernel: with arrays GCC kept a stack copy of c
@@ -181,26 +209,7 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
 #undef TTQ_I8_VNNI_ROW
             }
             __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-            int n0 = p * nr;
-            for (int h = 0; h < 2; h++) {
-                int base = n0 + h * 8;
-                if (base >= N) {
-                    break;
-                }
-                int valid = N - base < 8 ? N - base : 8;
-                int32_t tmp[8];
-                for (int i = 0; i < rows; i++) {
-                    _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
-                    for (int j = 0; j < valid; j++) {
-                        int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
-                        if (F != NULL) {
-                            F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
-                        } else {
-                            C[(int64_t)(m + i) * ldc + base + j] = v;
-                        }
-                    }
-                }
-            }
+            ttq_i8_store_shifted_tile(&c[0][0], rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
         }
     }
     free(ap);
@@ -297,11 +306,7 @@ static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, con
     const __m256i ones = _mm256_set1_epi16(1);
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
-        for (int i = 0; i < TTQ_MR; i++) { // a + 128 as unsigned; padding is multiplied by B's zero padding
-            for (int k = 0; k < kp; k++) {
-                ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
-            }
-        }
+        ttq_i8_pack_a_shifted(A, lda, m, rows, K, kp, ap);
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
             // int32 sums live in memory (touched once per `depth` groups); the twelve int16
@@ -343,26 +348,7 @@ static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, con
                     c32[i] = _mm256_add_epi32(c32[i], _mm256_madd_epi16(s[i], ones));
                 }
             }
-            int n0 = p * nr;
-            for (int h = 0; h < 2; h++) {
-                int base = n0 + h * 8;
-                if (base >= N) {
-                    break;
-                }
-                int valid = N - base < 8 ? N - base : 8;
-                int32_t tmp[8];
-                for (int i = 0; i < rows; i++) {
-                    _mm256_storeu_si256((__m256i*)tmp, c32[i * 2 + h]);
-                    for (int j = 0; j < valid; j++) {
-                        int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
-                        if (F != NULL) {
-                            F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
-                        } else {
-                            C[(int64_t)(m + i) * ldc + base + j] = v;
-                        }
-                    }
-                }
-            }
+            ttq_i8_store_shifted_tile(c32, rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
         }
     }
     free(ap);
