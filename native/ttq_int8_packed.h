@@ -285,9 +285,10 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
     return 0;
 }
 
-// AVX2 for a narrow B (every |b| <= 32, checked by the caller when packing): vpmaddubsw multiplies
-// 32 byte pairs per instruction. With a + 128 in [0, 255] and |b| <= W, a pair sum is at most
-// 510 W <= 16320 in size, so the instruction never saturates, and `depth` = floor(32767 / (510 W))
+// AVX2 for a narrow B (every |b| <= W with W <= 16, Int8Gemm.AVX2_NARROW_MAX, checked by the caller
+// when packing): vpmaddubsw multiplies 32 byte pairs per instruction. With a + 128 in [0, 255] a
+// pair sum is at most 510 W in size (exact up to W = 64), so the instruction never saturates, and
+// `depth` = floor(32767 / (510 W))
 // results add up exactly in int16 before one vpmaddwd by ones widens them to int32: 1 + 1/depth
 // multiplies per 32 products instead of the exact wide path's 2. Bit-exact like every path.
 __attribute__((target("avx2")))
@@ -309,8 +310,8 @@ static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, con
         ttq_i8_pack_a_shifted(A, lda, m, rows, K, kp, ap);
         for (int p = 0; p < panels; p++) {
             const int8_t* b = bp + (int64_t)p * nr * kp;
-            // int32 sums live in memory (touched once per `depth` groups); the twelve int16
-            // accumulators, two B vectors and one broadcast fill 15 of the 16 ymm registers
+            // int32 sums live in memory (touched once per `depth` groups); the k loop keeps the
+            // twelve int16 accumulators, two B vectors, the broadcast and one product in registers
             for (int i = 0; i < TTQ_MR * 2; i++) {
                 c32[i] = _mm256_setzero_si256();
             }
