@@ -50,7 +50,7 @@ public final class Int8Gemm {
     private static final int KERNEL_AVX2_NARROW = 4;
 
     /**
-     * How many vpmaddubsw results add up exactly in int16 for |b| <= maxAbs: with a + 128 in
+     * How many vpmaddubsw results add up exactly in int16 for {@code |b| <= maxAbs}: with a + 128 in
      * [0, 255], one result (two products) is at most 510 maxAbs in size, and int16 holds 32767.
      */
     static int int16Depth(int maxAbs) {
@@ -80,7 +80,7 @@ public final class Int8Gemm {
             return path;
         }
 
-        /** Whether the AVX2 byte kernel (vpmaddubsw, int16 sums) serves this B: every |b| <= {@link #AVX2_NARROW_MAX}. */
+        /** Whether the AVX2 byte kernel (vpmaddubsw, int16 sums) serves this B: every {@code |b| <=} {@link #AVX2_NARROW_MAX}. */
         public boolean narrow() {
             return kernel == KERNEL_AVX2_NARROW;
         }
