@@ -136,12 +136,6 @@ static void ttq_gelu_backward(const float* x, const float* dy, float* dx, int64_
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 
-// Fake quantization with one scale d (the engine's per-tensor case):
-//   q = d * rint(clamp(x / d, lo, hi)) + 0 (no negative zero level; NaN stays NaN),
-// bit for bit what the Java loop computes (IEEE division, round half to even). The backward
-// writes dx = g inside [lo, hi], 0 outside (the straight-through rule of the paper's eq. 1), and
-// returns the sum over the slice of the scale's gradient terms (eq. 2): g * (q - x) / d inside,
-// g * lo below, g * hi above, each term in float as the Java code forms it, summed in double.
 // The integer level of one value, as a float: rint(clamp(x / d, lo, hi)) (NaN stays NaN). The
 // scalar tails and portable loops below all go through it.
 static inline float ttq_quantize_level(float x, float d, float lo, float hi) {
@@ -149,6 +143,12 @@ static inline float ttq_quantize_level(float x, float d, float lo, float hi) {
     return nearbyintf(u < lo ? lo : (u > hi ? hi : u));
 }
 
+// Fake quantization with one scale d (the engine's per-tensor case):
+//   q = d * rint(clamp(x / d, lo, hi)) + 0 (no negative zero level; NaN stays NaN),
+// bit for bit what the Java loop computes (IEEE division, round half to even). The backward
+// writes dx = g inside [lo, hi], 0 outside (the straight-through rule of the paper's eq. 1), and
+// returns the sum over the slice of the scale's gradient terms (eq. 2): g * (q - x) / d inside,
+// g * lo below, g * hi above, each term in float as the Java code forms it, summed in double.
 __attribute__((target("avx2,fma")))
 static void ttq_quantize_forward_avx2(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
     const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), zero = _mm256_setzero_ps();

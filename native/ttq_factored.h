@@ -71,7 +71,7 @@ static inline void ttq_add_rows(float* dst, int ldd, const float* src, int lds, 
     }
 }
 
-// Backward over rows [0, rows) of the slice// Backward over rows [0, rows) of the slice, for the output gradient g [rows, m]:
+// Backward over rows [0, rows) of the slice, for the output gradient g [rows, m]:
 //   dh = g U (block scratch), dx = dh V (overwritten; flags & 1),
 //   dV += dh^T x (flags & 2), d[U, b]^T += hp^T g (flags & 4; rows 0..r-1 dU^T, row r db).
 // The accumulators dvAcc [r, n] and gupAcc [k, m] belong to the calling thread.

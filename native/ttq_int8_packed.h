@@ -80,11 +80,12 @@ static inline void ttq_i8_pack_a_shifted(const int8_t* A, int lda, int m, int ro
     }
 }
 
-// Stores a rows x 16 tile of 256-bit sums of (a + 128) b (c[2 i + h] holds columns n0 + 8 h ..),
-// less 128 * column sum of B, as int32 into C or as scale * v + bias into F.
+// Stores a rows x 16 tile of 256-bit sums (c[2 i + h] holds columns n0 + 8 h ..) as int32 into C
+// or as scale * v + bias into F. With colsum, the sums are of (a + 128) b and lose 128 * column
+// sum of B; without (the exact AVX2 int16 kernel), they are stored as they are.
 __attribute__((target("avx2")))
-static void ttq_i8_store_shifted_tile(const __m256i* c, int rows, int N, int n0, const int32_t* colsum, int32_t* C, int ldc,
-                                      int m, float* F, float fscale, const float* fbias) {
+static void ttq_i8_store_tile(const __m256i* c, int rows, int N, int n0, const int32_t* colsum, int32_t* C, int ldc,
+                              int m, float* F, float fscale, const float* fbias) {
     for (int h = 0; h < 2; h++) {
         int base = n0 + h * 8;
         if (base >= N) {
@@ -95,7 +96,7 @@ static void ttq_i8_store_shifted_tile(const __m256i* c, int rows, int N, int n0,
         for (int i = 0; i < rows; i++) {
             _mm256_storeu_si256((__m256i*)tmp, c[i * 2 + h]);
             for (int j = 0; j < valid; j++) {
-                int32_t v = (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]);
+                int32_t v = colsum != NULL ? (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]) : tmp[j];
                 if (F != NULL) {
                     F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
                 } else {
@@ -209,7 +210,7 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
 #undef TTQ_I8_VNNI_ROW
             }
             __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-            ttq_i8_store_shifted_tile(&c[0][0], rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
+            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
         }
     }
     free(ap);
@@ -260,25 +261,7 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
 #undef TTQ_I8_AVX2_ROW
             }
             __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-            int n0 = p * nr;
-            for (int h = 0; h < 2; h++) {
-                int base = n0 + h * 8;
-                if (base >= N) {
-                    break;
-                }
-                int valid = N - base < 8 ? N - base : 8;
-                int32_t tmp[8];
-                for (int i = 0; i < rows; i++) {
-                    _mm256_storeu_si256((__m256i*)tmp, c[i][h]);
-                    if (F != NULL) {
-                        for (int j = 0; j < valid; j++) {
-                            F[(int64_t)(m + i) * ldc + base + j] = (float)tmp[j] * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
-                        }
-                    } else {
-                        memcpy(C + (int64_t)(m + i) * ldc + base, tmp, (size_t)valid * 4);
-                    }
-                }
-            }
+            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, NULL, C, ldc, m, F, fscale, fbias);
         }
     }
     free(ap);
@@ -349,7 +332,7 @@ static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, con
                     c32[i] = _mm256_add_epi32(c32[i], _mm256_madd_epi16(s[i], ones));
                 }
             }
-            ttq_i8_store_shifted_tile(c32, rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
+            ttq_i8_store_tile(c32, rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
         }
     }
     free(ap);

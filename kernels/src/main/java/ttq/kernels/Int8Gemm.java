@@ -85,11 +85,6 @@ public final class Int8Gemm {
             return kernel == KERNEL_AVX2_NARROW;
         }
 
-        /** The kernel in words, for benchmark tables. */
-        public String kernelDescription() {
-            return narrow() ? "AVX2 bytes (vpmaddubsw, |b| <= " + AVX2_NARROW_MAX + ", " + depth + " int16 sums)" : path.description();
-        }
-
         public int rows() {
             return n;
         }

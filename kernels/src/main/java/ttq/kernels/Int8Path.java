@@ -11,7 +11,7 @@ import java.util.Locale;
  */
 public enum Int8Path {
     SCALAR(0, 0, "portable C"),
-    AVX2(1, CpuFeatures.AVX2, "AVX2 (vpmaddwd; vpmaddubsw when |B| <= 16)"),
+    AVX2(1, CpuFeatures.AVX2, "AVX2 (vpmaddwd; vpmaddubsw when |B| <= " + Int8Gemm.AVX2_NARROW_MAX + ")"),
     AVX_VNNI(2, CpuFeatures.AVX2 | CpuFeatures.AVXVNNI, "AVX-VNNI (vpdpbusd, 256-bit)"),
     AVX512_VNNI(3, CpuFeatures.AVX512F | CpuFeatures.AVX512BW | CpuFeatures.AVX512VNNI, "AVX-512 VNNI (vpdpbusd, 512-bit)");
 
