@@ -72,8 +72,14 @@ public final class StepScope implements AutoCloseable {
         if (s == null || n < MIN_POOLED) {
             return new float[n];
         }
-        float[] a = POOLS.get().take(n);
+        Pool pool = POOLS.get();
+        float[] a = pool.take(n);
         if (a == null) {
+            long live = n;
+            for (StepScope o = s; o != null; o = o.outer) {
+                live += o.floatsTaken;
+            }
+            pool.makeRoom(live);
             a = new float[n];
         } else if (zero) {
             java.util.Arrays.fill(a, 0f);
@@ -163,6 +169,7 @@ public final class StepScope implements AutoCloseable {
         private final Map<Integer, Long> lastUsed = new HashMap<>();
         private long closes;
         private long freeFloats;
+        private long budget; // floats the last closed scope handed out
 
         float[] take(int n) {
             lastUsed.put(n, closes);
@@ -179,8 +186,39 @@ public final class StepScope implements AutoCloseable {
             freeFloats += a.length;
         }
 
+        /**
+         * On a miss: while the pool and the open scopes' arrays together exceed what the last scope
+         * used, drops pooled arrays of sizes the open scope has not asked for, least recently used
+         * first. Without it a step whose shapes all differ from the last one's (GLUE batches of
+         * another length) holds the whole last step in the pool beside its own arrays: twice the memory.
+         */
+        void makeRoom(long live) {
+            while (freeFloats + live > budget) {
+                Integer victim = null;
+                long victimUsed = Long.MAX_VALUE;
+                for (Integer n : free.keySet()) {
+                    long used = lastUsed.getOrDefault(n, 0L);
+                    if (used < closes && used < victimUsed) {
+                        victim = n;
+                        victimUsed = used;
+                    }
+                }
+                if (victim == null) {
+                    return;
+                }
+                ArrayDeque<float[]> q = free.get(victim);
+                q.pollLast();
+                freeFloats -= victim;
+                if (q.isEmpty()) {
+                    free.remove(victim);
+                    lastUsed.remove(victim);
+                }
+            }
+        }
+
         /** Drops sizes unused for a while, then least recently used sizes while over the budget. */
         void endScope(long budget) {
+            this.budget = budget;
             closes++;
             for (Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> it = free.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Integer, ArrayDeque<float[]>> e = it.next();

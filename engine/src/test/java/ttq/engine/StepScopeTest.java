@@ -192,4 +192,25 @@ class StepScopeTest {
         }
         assertEquals(0, StepScope.pooledFloats());
     }
+
+    @Test
+    void aStepOfNewShapesDoesNotKeepTheLastStepsArraysBesideItsOwn() {
+        Tensor a = Tensor.randn(8, BIG), b = Tensor.randn(8, BIG + 64);
+        try (StepScope s = StepScope.open()) {
+            a.mul(2f).add(1f).exp();
+        }
+        assertEquals(3L * a.numel(), StepScope.pooledFloats());
+        try (StepScope s = StepScope.open()) {
+            Tensor x = b.mul(2f);
+            // the new array (a little larger than a's) and two of a's would exceed the last step's three: one of a's stays
+            assertEquals(a.numel(), StepScope.pooledFloats());
+            x.add(1f).exp();
+            assertEquals(0, StepScope.pooledFloats(), "the last step's arrays are let go once this step's own fill its size");
+        }
+        try (StepScope s = StepScope.open()) {
+            Tensor y = b.mul(2f).add(1f);
+            assertEquals(b.numel(), StepScope.pooledFloats(), "arrays of sizes this step uses are reused, not dropped");
+            y.exp();
+        }
+    }
 }

@@ -244,11 +244,13 @@ public final class DistillCommand implements Callable<Integer> {
                         student.reseedDropout(seed, epoch, step);
                         opt.zeroGrad();
                         float value;
+                        // The teacher runs outside the step's scope: without a graph its intermediates are garbage as soon as the
+                        // forward pass returns (only the outputs matched below stay reachable), instead of being held to the step's end
+                        SequenceClassifier.Outputs to;
+                        try (GradMode.Scope noGrad = GradMode.noGrad()) {
+                            to = t.forwardLayers(b.input(), teacherLayers);
+                        }
                         try (StepScope ignored = StepScope.open()) {
-                            SequenceClassifier.Outputs to;
-                            try (GradMode.Scope noGrad = GradMode.noGrad()) {
-                                to = t.forwardLayers(b.input(), teacherLayers);
-                            }
                             SequenceClassifier.Outputs so = student.forwardLayers(b.input(), blocks);
                             Tensor loss = DistillationLoss.layers(to.encoder(), so.encoder(), blocks, teacherLayers, studentLayers);
                             if (phase.blocks() < 0) {
