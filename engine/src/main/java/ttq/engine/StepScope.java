@@ -24,8 +24,10 @@ import java.util.Map;
  * before the scope closes, or {@link Tensor#copy()} them. Scopes nest; each gives back what was
  * taken while it was the innermost. Pools are per thread and bounded: after a close they hold at
  * most as many floats as that scope handed out (least recently used sizes go first), and drop
- * sizes no scope has used in the last {@value #KEEP_UNUSED_SCOPES} closes, so batches of varying
- * shapes (ATIS batches differ in length) cost at most one extra step of memory.
+ * sizes no scope has used in the last {@value #KEEP_UNUSED_SCOPES} closes; a step that misses
+ * the pool lets go of arrays of sizes it has not asked for while pool plus step exceed the last
+ * step, so batches of varying shapes (ATIS and GLUE batches differ in length) need about the
+ * larger of two steps' memory, not both.
  */
 public final class StepScope implements AutoCloseable {
     /** Arrays shorter than this (64 KiB) are allocated as usual: they are cheap and numerous. */
