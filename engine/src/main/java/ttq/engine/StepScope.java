@@ -196,15 +196,7 @@ public final class StepScope implements AutoCloseable {
          */
         void makeRoom(long live) {
             while (freeFloats + live > budget) {
-                Integer victim = null;
-                long victimUsed = Long.MAX_VALUE;
-                for (Integer n : free.keySet()) {
-                    long used = lastUsed.getOrDefault(n, 0L);
-                    if (used < closes && used < victimUsed) {
-                        victim = n;
-                        victimUsed = used;
-                    }
-                }
+                Integer victim = leastRecentlyUsed(closes);
                 if (victim == null) {
                     return;
                 }
@@ -230,14 +222,23 @@ public final class StepScope implements AutoCloseable {
                 }
             }
             while (freeFloats > budget && !free.isEmpty()) {
-                Integer oldest = null;
-                for (Integer n : free.keySet()) {
-                    if (oldest == null || lastUsed.getOrDefault(n, 0L) < lastUsed.getOrDefault(oldest, 0L)) {
-                        oldest = n;
-                    }
-                }
+                Integer oldest = leastRecentlyUsed(Long.MAX_VALUE);
                 drop(oldest, free.remove(oldest));
             }
+        }
+
+        /** The pooled size last asked for longest ago, among those last asked for before close count {@code before}; null if none. */
+        private Integer leastRecentlyUsed(long before) {
+            Integer oldest = null;
+            long oldestUsed = before;
+            for (Integer n : free.keySet()) {
+                long used = lastUsed.getOrDefault(n, 0L);
+                if (used < oldestUsed) {
+                    oldest = n;
+                    oldestUsed = used;
+                }
+            }
+            return oldest;
         }
 
         private void drop(int n, ArrayDeque<float[]> q) {
