@@ -17,6 +17,7 @@ import ttq.model.data.Utterance;
 import ttq.model.metrics.IntentSlotMetrics;
 import ttq.model.train.JointEvaluator;
 import ttq.model.train.SavedJointModel;
+import ttq.model.train.SlotDecoding;
 
 /**
  * {@code ttq eval}: scores a saved joint intent/slot model (a training checkpoint or a compact
@@ -38,6 +39,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write eval.json and the prediction files here.")
     Path out;
 
+    @Option(names = "--slot-decoding", defaultValue = "bio", paramLabel = "bio|argmax", description = "Slot tags: bio (the best "
+            + "valid BIO sequence) or argmax (each token's best tag); default ${DEFAULT-VALUE}.")
+    String slotDecodingName;
+
     @Override
     public Integer call() throws Exception {
         if (!List.of("train", "valid", "test").contains(split)) {
@@ -49,10 +54,16 @@ public final class EvalCommand implements Callable<Integer> {
         if (!Files.isDirectory(data.resolve(split))) {
             throw new DataFormatException(data.resolve(split) + ": split folder not found (set --data)");
         }
+        SlotDecoding decoding;
+        try {
+            decoding = SlotDecoding.parse(slotDecodingName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--slot-decoding: " + e.getMessage());
+        }
         SavedJointModel saved = SavedJointModel.open(model);
         List<Utterance> utterances = IntentSlotCorpus.read(data.resolve(split));
         long t0 = System.nanoTime();
-        JointEvaluator.Result r = JointEvaluator.evaluate(saved.net(), saved.batcher(), utterances);
+        JointEvaluator.Result r = JointEvaluator.evaluate(saved.net(), saved.batcher(), utterances, decoding);
         double seconds = (System.nanoTime() - t0) / 1e9;
         IntentSlotMetrics m = r.metrics();
         System.out.printf(Locale.ROOT, "%s (%s) on %s: %s | %.2f s%n", model, saved.compact() ? "compact" : "checkpoint",
@@ -66,6 +77,7 @@ public final class EvalCommand implements Callable<Integer> {
             json.put("slot_f1", m.slotF1());
             json.put("frame_acc", m.frameAccuracy());
             json.put("slot_token_acc", m.slotTokenAccuracy());
+            json.put("slot_decoding", decoding.label());
             json.put("seconds", seconds);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("eval.json").toFile(), json);
         }

@@ -150,8 +150,8 @@ public final class ReproduceCommand implements Callable<Integer> {
         Path runs = out.resolve(name + "-runs");
         BenchTable t = new BenchTable("ATIS, paper Table 2 vs ttq (" + epochs + " epochs, seed " + seed
                 + ranksNote + ")",
-                List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq slot token acc", "ttq frame",
-                        "paper MB", "ttq MB", "ttq compression", "train s"));
+                List.of("model", "paper intent", "ttq intent", "paper slot F1", "ttq slot F1", "ttq slot decoding", "ttq slot token acc",
+                        "ttq frame", "paper MB", "ttq MB", "ttq compression", "train s"));
         t.context("data", data.toString());
         t.context("runs", runs.toString() + " (each a `ttq train` run folder)");
         t.context("row options", ROWS.stream().filter(r -> !r.extra().isEmpty())
@@ -167,7 +167,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             boolean selected = rows == null || rows.contains(row.key());
             boolean finished = Files.exists(run.resolve("results.json"));
             if (!selected && !finished) {
-                t.row(row.name(), f(row.paperIntent()), "not run", f(row.paperSlot()), "not run", "", "", f(row.paperMb()), "", "", "");
+                t.row(row.name(), f(row.paperIntent()), "not run", f(row.paperSlot()), "not run", "", "", "", f(row.paperMb()), "", "", "");
                 continue;
             }
             if (selected && !(resume && finished)) {
@@ -195,7 +195,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             double mb = r.get("size_mb").asDouble();
             t.row(row.name(), f(row.paperIntent()), f(r.get("intent_acc").asDouble()), f(row.paperSlot()),
-                    f(r.get("slot_f1").asDouble()), f(slotTokenAccuracy(run, r)), f(r.get("frame_acc").asDouble()), f(row.paperMb()), String.format(Locale.ROOT, "%.3f", mb),
+                    f(r.get("slot_f1").asDouble()), r.path("slot_decoding").asText("argmax"), f(slotTokenAccuracy(run, r)), f(r.get("frame_acc").asDouble()), f(row.paperMb()), String.format(Locale.ROOT, "%.3f", mb),
                     String.format(Locale.ROOT, "%.1fx", r.get("compression").asDouble()), String.format(Locale.ROOT, "%.0f", r.get("train_seconds").asDouble()));
             intent.add(mb, r.get("intent_acc").asDouble());
             slot.add(mb, r.get("slot_f1").asDouble());

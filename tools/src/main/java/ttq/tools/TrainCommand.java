@@ -33,6 +33,7 @@ import ttq.model.metrics.IntentSlotMetrics;
 import ttq.model.quant.WeightScaleInit;
 import ttq.model.train.ModelSize;
 import ttq.model.train.JointEvaluator;
+import ttq.model.train.SlotDecoding;
 import ttq.model.train.TrainingCheckpoint;
 import ttq.model.transformer.JointIntentSlotModel;
 import ttq.model.transformer.TransformerConfig;
@@ -103,6 +104,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "(max|w| / Q_p) or lsq (2 mean|w| / sqrt(Q_p), better at 2 bits); default ${DEFAULT-VALUE}.")
     String scaleInit;
 
+    @Option(names = "--slot-decoding", defaultValue = "bio", paramLabel = "bio|argmax", description = "Slot tags at evaluation: bio "
+            + "(the best valid BIO sequence: I-x only after B-x or I-x) or argmax (each token's best tag); default ${DEFAULT-VALUE}.")
+    String slotDecodingName;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -151,6 +156,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!scaleInit.equals("max") && !scaleInit.equals("lsq")) {
             throw new UsageException("--scale-init must be max or lsq, got '" + scaleInit + "'");
+        }
+        SlotDecoding slotDecoding;
+        try {
+            slotDecoding = SlotDecoding.parse(slotDecodingName);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--slot-decoding: " + e.getMessage());
         }
         if (!Files.isDirectory(data)) {
             throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
@@ -239,7 +250,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             trainSeconds += (System.nanoTime() - t0) / 1e9;
-            IntentSlotMetrics dev = JointEvaluator.evaluate(net, batcher, valid).metrics();
+            IntentSlotMetrics dev = JointEvaluator.evaluate(net, batcher, valid, slotDecoding).metrics();
             double score = (dev.intentAccuracy() + dev.slotF1()) / 2;
             metrics.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.4f,%.4f%n", epoch, lossSum / batches.size(),
                     dev.intentAccuracy(), dev.slotF1(), dev.frameAccuracy()));
@@ -257,7 +268,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         TrainingCheckpoint.load(best, net, null);
-        JointEvaluator.Result evaluated = JointEvaluator.evaluate(net, batcher, test);
+        JointEvaluator.Result evaluated = JointEvaluator.evaluate(net, batcher, test, slotDecoding);
         IntentSlotMetrics result = evaluated.metrics();
         PredictionFiles.write(out, "test", test, evaluated);
         long bytes = ModelSize.bytes(net);
@@ -270,6 +281,7 @@ public final class TrainCommand implements Callable<Integer> {
         results.put("slot_f1", result.slotF1());
         results.put("frame_acc", result.frameAccuracy());
         results.put("slot_token_acc", result.slotTokenAccuracy());
+        results.put("slot_decoding", slotDecoding.label());
         results.put("params", net.parameterCount());
         results.put("size_mb", bytes / 1e6);
         results.put("compression", (double) denseBytes / bytes);
@@ -304,7 +316,9 @@ public final class TrainCommand implements Callable<Integer> {
                 data.toAbsolutePath().normalize(), model, bits, batch, lrPart, seed, dropout, maxLength,
                 unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit)
                 + (scaleInit.equals("max") ? "" : " scale_init=" + scaleInit)
-                + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank);
+                + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank)
+                // the decoding picks the best-dev epoch, so it belongs to the run
+                + (slotDecodingName.equalsIgnoreCase("bio") ? "" : " slot_decoding=" + slotDecodingName.toLowerCase(Locale.ROOT));
     }
 
     private void checkSameRun(Map<String, String> meta) {

@@ -74,6 +74,21 @@ class TrainCommandTest {
         assertEquals(16, slots.size());
         assertEquals(16, Files.readAllLines(out.resolve("test_intents.txt")).size());
         assertEquals(res.get("slot_f1").asDouble(), ConllEval.evaluateSentences(slots).f1(), 1e-9, "results.json agrees with the file");
+        assertEquals("bio", res.get("slot_decoding").asText());
+        java.util.Set<String> trainTags = new java.util.HashSet<>(List.of(Files.readString(corpus.resolve("train/seq.out")).split("\\s+")));
+        for (ConllEval.Sentence s : slots) {
+            for (int i = 0; i < s.predicted().size(); i++) {
+                String tag = s.predicted().get(i), prev = i == 0 ? "O" : s.predicted().get(i - 1);
+                boolean constrained = tag.startsWith("I-") && trainTags.contains("B-" + tag.substring(2));
+                assertTrue(!constrained || prev.equals(tag) || prev.equals("B-" + tag.substring(2)),
+                        "BIO decoding never predicts " + tag + " after " + prev);
+            }
+        }
+        r = MainTest.run("eval", "--model", out.resolve("best.safetensors").toString(), "--data", corpus.toString(),
+                "--slot-decoding", "argmax", "--out", dir.resolve("argmax").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("argmax", new ObjectMapper().readTree(dir.resolve("argmax/eval.json").toFile()).get("slot_decoding").asText());
+        assertEquals(Main.EXIT_USAGE, train(dir.resolve("bad"), "--epochs", "1", "--slot-decoding", "crf").code());
     }
 
     @Test

@@ -23,8 +23,17 @@ public final class JointEvaluator {
     public record Result(IntentSlotMetrics metrics, List<String> intents, List<ConllEval.Sentence> sentences) {
     }
 
-    /** Intent accuracy, conlleval slot F1, slot token accuracy and frame accuracy of net on split, with its predictions. */
+    /** {@link #evaluate(JointIntentSlotModel, JointBatcher, List, SlotDecoding)} with BIO-constrained slot decoding. */
     public static Result evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split) {
+        return evaluate(net, batcher, split, SlotDecoding.BIO);
+    }
+
+    /**
+     * Intent accuracy, conlleval slot F1, slot token accuracy and frame accuracy of net on split, with its
+     * predictions; slot tags decoded as {@code decoding} says.
+     */
+    public static Result evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split, SlotDecoding decoding) {
+        List<String> tagNames = batcher.slots().names();
         boolean wasTraining = net.isTraining();
         net.eval();
         List<String> predIntents = new ArrayList<>();
@@ -35,7 +44,9 @@ public final class JointEvaluator {
                 try (StepScope step = StepScope.open()) { // logits are read here; the next batch reuses their memory
                     JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
                     predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
-                    List<List<String>> tags = batcher.decodeSlots(b, argmax(logits.slots()));
+                    Tensor slots = logits.slots();
+                    int[] slotIds = decoding.decode(slots.data(), slots.dim(1), b.batch(), b.length(), b.lengths(), tagNames);
+                    List<List<String>> tags = batcher.decodeSlots(b, slotIds);
                     predTags.addAll(tags);
                     for (int r = 0; r < b.batch(); r++) {
                         Utterance u = b.utterances().get(r);
@@ -51,18 +62,6 @@ public final class JointEvaluator {
 
     /** Row-wise argmax of [rows, cols] logits (the first maximum on ties). */
     public static int[] argmax(Tensor logits) {
-        int rows = logits.dim(0), cols = logits.dim(1);
-        float[] l = logits.data();
-        int[] out = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            int best = 0;
-            for (int j = 1; j < cols; j++) {
-                if (l[i * cols + j] > l[i * cols + best]) {
-                    best = j;
-                }
-            }
-            out[i] = best;
-        }
-        return out;
+        return BioConstrainedDecoder.argmax(logits.data(), logits.dim(1), logits.dim(0));
     }
 }
