@@ -108,6 +108,9 @@ public final class TrainCommand implements Callable<Integer> {
             + "(the best valid BIO sequence: I-x only after B-x or I-x) or argmax (each token's best tag); default ${DEFAULT-VALUE}.")
     String slotDecodingName;
 
+    /** --slot-decoding parsed. */
+    SlotDecoding slotDecoding;
+
     @Option(names = "--seed", defaultValue = "1", description = "Random seed: initialisation, shuffling, dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -157,7 +160,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (!scaleInit.equals("max") && !scaleInit.equals("lsq")) {
             throw new UsageException("--scale-init must be max or lsq, got '" + scaleInit + "'");
         }
-        SlotDecoding slotDecoding;
         try {
             slotDecoding = SlotDecoding.parse(slotDecodingName);
         } catch (IllegalArgumentException e) {
@@ -318,7 +320,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + (scaleInit.equals("max") ? "" : " scale_init=" + scaleInit)
                 + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank)
                 // the decoding picks the best-dev epoch, so it belongs to the run
-                + (slotDecodingName.equalsIgnoreCase("bio") ? "" : " slot_decoding=" + slotDecodingName.toLowerCase(Locale.ROOT));
+                + (slotDecoding == SlotDecoding.BIO ? "" : " slot_decoding=" + slotDecoding.label());
     }
 
     private void checkSameRun(Map<String, String> meta) {

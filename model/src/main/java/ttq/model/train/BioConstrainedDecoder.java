@@ -15,7 +15,7 @@ import java.util.Set;
  * Tags without a {@code B-}/{@code I-} prefix, and an {@code I-x} whose {@code B-x} the tag set
  * lacks, are unconstrained.
  */
-public final class BioConstrainedDecoder {
+public final class BioConstrainedDecoder implements SlotDecoding.Decoder {
     private final int tags;
     private final boolean[] canStart;
     /** canFollow[prev * tags + cur]. */
@@ -38,11 +38,12 @@ public final class BioConstrainedDecoder {
         boolean[] canFollow = new boolean[n * n];
         for (int cur = 0; cur < n; cur++) {
             String c = tagNames.get(cur);
-            boolean inside = c.startsWith("I-") && names.contains("B-" + c.substring(2));
+            String begin = c.startsWith("I-") ? "B-" + c.substring(2) : null;
+            boolean inside = begin != null && names.contains(begin);
             canStart[cur] = !inside;
             for (int prev = 0; prev < n; prev++) {
                 String p = tagNames.get(prev);
-                canFollow[prev * n + cur] = !inside || p.equals(c) || p.equals("B-" + c.substring(2));
+                canFollow[prev * n + cur] = !inside || p.equals(c) || p.equals(begin);
             }
         }
         return new BioConstrainedDecoder(n, canStart, canFollow);
@@ -62,6 +63,7 @@ public final class BioConstrainedDecoder {
      * Tag ids for {@code [batch * length, tags]} logits; row r's first {@code lengths[r]} positions are
      * decoded jointly, the padding positions after them by argmax.
      */
+    @Override
     public int[] decode(float[] logits, int tags, int batch, int length, int[] lengths) {
         if (tags != this.tags) {
             throw new IllegalArgumentException("logits have " + tags + " tags, the decoder " + this.tags);

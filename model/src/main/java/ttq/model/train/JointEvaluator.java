@@ -33,7 +33,7 @@ public final class JointEvaluator {
      * predictions; slot tags decoded as {@code decoding} says.
      */
     public static Result evaluate(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> split, SlotDecoding decoding) {
-        List<String> tagNames = batcher.slots().names();
+        SlotDecoding.Decoder slotDecoder = decoding.decoder(batcher.slots().names());
         boolean wasTraining = net.isTraining();
         net.eval();
         List<String> predIntents = new ArrayList<>();
@@ -45,7 +45,7 @@ public final class JointEvaluator {
                     JointIntentSlotModel.Logits logits = net.forward(b.ids(), b.mask(), b.batch(), b.length());
                     predIntents.addAll(batcher.decodeIntents(argmax(logits.intents())));
                     Tensor slots = logits.slots();
-                    int[] slotIds = decoding.decode(slots.data(), slots.dim(1), b.batch(), b.length(), b.lengths(), tagNames);
+                    int[] slotIds = slotDecoder.decode(slots.data(), slots.dim(1), b.batch(), b.length(), b.lengths());
                     List<List<String>> tags = batcher.decodeSlots(b, slotIds);
                     predTags.addAll(tags);
                     for (int r = 0; r < b.batch(); r++) {

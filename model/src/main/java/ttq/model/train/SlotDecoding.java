@@ -25,14 +25,18 @@ public enum SlotDecoding {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /**
-     * Tag ids for {@code [batch * length, tags]} slot logits, laid out like the logits' rows; only the first
-     * {@code lengths[r]} positions of row r are real tokens (the rest are argmax'ed, as nothing reads them).
-     */
-    public int[] decode(float[] logits, int tags, int batch, int length, int[] lengths, List<String> tagNames) {
+    /** Tag ids for {@code [batch * length, tags]} slot logits, laid out like the logits' rows. */
+    @FunctionalInterface
+    public interface Decoder {
+        /** Row r's first {@code lengths[r]} positions are its tokens; the rest are argmax'ed, as nothing reads them. */
+        int[] decode(float[] logits, int tags, int batch, int length, int[] lengths);
+    }
+
+    /** The decoder for a tag set (index = tag id); built once per evaluation, used for every batch. */
+    public Decoder decoder(List<String> tagNames) {
         return switch (this) {
-            case ARGMAX -> BioConstrainedDecoder.argmax(logits, tags, batch * length);
-            case BIO -> BioConstrainedDecoder.of(tagNames).decode(logits, tags, batch, length, lengths);
+            case ARGMAX -> (logits, tags, batch, length, lengths) -> BioConstrainedDecoder.argmax(logits, tags, batch * length);
+            case BIO -> BioConstrainedDecoder.of(tagNames);
         };
     }
 }

@@ -43,14 +43,14 @@ class BioConstrainedDecoderTest {
         float[] l = logits(new int[][] {{3, 1}, {2, 4}, {4, 2}}, 3f, 2.5f);
         int[] out = BioConstrainedDecoder.of(TAGS).decode(l, TAGS.size(), 1, 3, new int[] {3});
         assertArrayEquals(new int[] {3, 4, 4}, out);
-        assertArrayEquals(new int[] {3, 2, 4}, SlotDecoding.ARGMAX.decode(l, TAGS.size(), 1, 3, new int[] {3}, TAGS));
+        assertArrayEquals(new int[] {3, 2, 4}, SlotDecoding.ARGMAX.decoder(TAGS).decode(l, TAGS.size(), 1, 3, new int[] {3}));
     }
 
     @Test
     void aLoneInsideTagBecomesItsBestValidAlternative() {
         // O I-toloc: the I cannot follow O; B-toloc is the runner-up
         float[] l = logits(new int[][] {{0, 1}, {4, 3}}, 3f, 2.5f);
-        assertArrayEquals(new int[] {0, 3}, SlotDecoding.BIO.decode(l, TAGS.size(), 1, 2, new int[] {2}, TAGS));
+        assertArrayEquals(new int[] {0, 3}, SlotDecoding.BIO.decoder(TAGS).decode(l, TAGS.size(), 1, 2, new int[] {2}));
     }
 
     @Test
