@@ -73,10 +73,17 @@ static void ttq_i8_pack_b(int path, int N, int K, const int8_t* B, int64_t offB,
 // A block of TTQ_MR rows as a + 128 (unsigned bytes) for the vpdpbusd / vpmaddubsw kernels; rows
 // past the end and k padding are 0x80 (a = 0), multiplied by B's zero padding anyway.
 static inline void ttq_i8_pack_a_shifted(const int8_t* A, int lda, int m, int rows, int K, int kp, uint8_t* ap) {
-    for (int i = 0; i < TTQ_MR; i++) {
-        for (int k = 0; k < kp; k++) {
-            ap[i * kp + k] = (i < rows && k < K) ? (uint8_t)(A[(int64_t)(m + i) * lda + k] ^ 0x80) : 0x80;
+    // no bounds test per byte: the rows' bytes flipped in one vectorizable loop, the padding set in bulk
+    for (int i = 0; i < rows; i++) {
+        const int8_t* src = A + (int64_t)(m + i) * lda;
+        uint8_t* dst = ap + i * kp;
+        for (int k = 0; k < K; k++) {
+            dst[k] = (uint8_t)src[k] ^ 0x80;
         }
+        memset(dst + K, 0x80, (size_t)(kp - K));
+    }
+    if (rows < TTQ_MR) {
+        memset(ap + rows * kp, 0x80, (size_t)((TTQ_MR - rows) * kp));
     }
 }
 
@@ -85,7 +92,7 @@ static inline void ttq_i8_pack_a_shifted(const int8_t* A, int lda, int m, int ro
 // sum of B; without (the exact AVX2 int16 kernel), they are stored as they are.
 __attribute__((target("avx2")))
 static void ttq_i8_store_tile(const __m256i* c, int rows, int N, int n0, const int32_t* colsum, int32_t* C, int ldc,
-                              int m, float* F, float fscale, const float* fbias) {
+                              int m, float* F, float fscale, const float* fbias, const float* rs, const float* cs) {
     for (int h = 0; h < 2; h++) {
         int base = n0 + h * 8;
         if (base >= N) {
@@ -97,7 +104,10 @@ static void ttq_i8_store_tile(const __m256i* c, int rows, int N, int n0, const i
             _mm256_storeu_si256((__m256i*)tmp, c[i * 2 + h]);
             for (int j = 0; j < valid; j++) {
                 int32_t v = colsum != NULL ? (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]) : tmp[j];
-                if (F != NULL) {
+                if (F != NULL && (rs != NULL || cs != NULL)) {
+                    float sc = fscale * (rs != NULL ? rs[m + i] : 1.0f) * (cs != NULL ? cs[base + j] : 1.0f);
+                    F[(int64_t)(m + i) * ldc + base + j] = (float)v * sc + (fbias != NULL ? fbias[base + j] : 0.0f);
+                } else if (F != NULL) {
                     F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
                 } else {
                     C[(int64_t)(m + i) * ldc + base + j] = v;
@@ -109,7 +119,8 @@ static void ttq_i8_store_tile(const __m256i* c, int rows, int N, int n0, const i
 
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
 static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
-                                      int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
+                                      int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias,
+                                      const float* rs, const float* cs) {
     const int nr = 32, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp));
     if (ap == NULL) {
@@ -153,7 +164,15 @@ static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, cons
                 int valid = N - base < 16 ? N - base : 16;
                 __mmask16 mask = (__mmask16)((1u << valid) - 1u);
                 __m512i corr = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(mask, colsum + base), 7);
-                if (F != NULL) {
+                if (F != NULL && (rs != NULL || cs != NULL)) {
+                    __m512 vb = fbias != NULL ? _mm512_maskz_loadu_ps(mask, fbias + base) : _mm512_setzero_ps();
+                    __m512 vc = cs != NULL ? _mm512_maskz_loadu_ps(mask, cs + base) : _mm512_set1_ps(1.0f);
+                    for (int i = 0; i < rows; i++) {
+                        __m512 vs = _mm512_mul_ps(vc, _mm512_set1_ps(fscale * (rs != NULL ? rs[m + i] : 1.0f)));
+                        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(c[i][h], corr)), vs, vb);
+                        _mm512_mask_storeu_ps(F + (int64_t)(m + i) * ldc + base, mask, v);
+                    }
+                } else if (F != NULL) {
                     __m512 vs = _mm512_set1_ps(fscale);
                     __m512 vb = fbias != NULL ? _mm512_maskz_loadu_ps(mask, fbias + base) : _mm512_setzero_ps();
                     for (int i = 0; i < rows; i++) {
@@ -174,7 +193,8 @@ static int ttq_i8_kernel_avx512vnni(int N, int K, const int8_t* A, int lda, cons
 
 __attribute__((target("avx2,avxvnni")))
 static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
-                                   int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias) {
+                                   int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias,
+                                      const float* rs, const float* cs) {
     const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp));
     if (ap == NULL) {
@@ -210,7 +230,7 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
 #undef TTQ_I8_VNNI_ROW
             }
             __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
+            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias, rs, cs);
         }
     }
     free(ap);
@@ -219,7 +239,7 @@ static int ttq_i8_kernel_avxvnni(int N, int K, const int8_t* A, int lda, const i
 
 __attribute__((target("avx2")))
 static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8_t* bp, int32_t* C, int ldc, int m0, int m1,
-                               float* F, float fscale, const float* fbias) {
+                               float* F, float fscale, const float* fbias, const float* rs, const float* cs) {
     const int nr = 16, kp = (K + 1) / 2 * 2, groups = kp / 2, panels = (N + nr - 1) / nr;
     const int16_t* b16 = (const int16_t*)bp;
     int16_t* ap = (int16_t*)aligned_alloc(64, ttq_i8_scratch_size((size_t)TTQ_MR * kp * 2));
@@ -261,7 +281,7 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
 #undef TTQ_I8_AVX2_ROW
             }
             __m256i c[TTQ_MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, NULL, C, ldc, m, F, fscale, fbias);
+            ttq_i8_store_tile(&c[0][0], rows, N, p * nr, NULL, C, ldc, m, F, fscale, fbias, rs, cs);
         }
     }
     free(ap);
@@ -277,7 +297,7 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
 __attribute__((target("avx2")))
 static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, const int8_t* bp, const int32_t* colsum,
                                       int32_t* C, int ldc, int m0, int m1, float* F, float fscale, const float* fbias,
-                                      int depth) {
+                                      int depth, const float* rs, const float* cs) {
     const int nr = 16, kp = (K + 3) / 4 * 4, groups = kp / 4, panels = (N + nr - 1) / nr;
     size_t abytes = ((size_t)TTQ_MR * kp + 63) / 64 * 64;
     uint8_t* ap = (uint8_t*)aligned_alloc(64, ttq_i8_scratch_size(abytes + TTQ_MR * 2 * sizeof(__m256i)));
@@ -332,7 +352,7 @@ static int ttq_i8_kernel_avx2_narrow(int N, int K, const int8_t* A, int lda, con
                     c32[i] = _mm256_add_epi32(c32[i], _mm256_madd_epi16(s[i], ones));
                 }
             }
-            ttq_i8_store_tile(c32, rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias);
+            ttq_i8_store_tile(c32, rows, N, p * nr, colsum, C, ldc, m, F, fscale, fbias, rs, cs);
         }
     }
     free(ap);
@@ -347,28 +367,40 @@ static int ttq_i8gemm_packed(int path, int N, int K, const int8_t* A, int64_t of
     A += offA;
     C += offC;
     if (path == 4) {
-        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL, depth);
+        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL, depth, NULL, NULL);
     } else if (path == 3) {
-        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
+        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL, NULL, NULL);
     } else if (path == 2) {
-        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL);
+        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, C, ldc, m0, m1, NULL, 0.0f, NULL, NULL, NULL);
     }
-    return ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1, NULL, 0.0f, NULL);
+    return ttq_i8_kernel_avx2(N, K, A, lda, bp, C, ldc, m0, m1, NULL, 0.0f, NULL, NULL, NULL);
 }
 
-// As ttq_i8gemm_packed, but writes F = scale * (A B^T) + bias as floats (bias may be null): the
-// dequantizing store of an integer layer's last product, with no int32 matrix in between.
+// As ttq_i8gemm_packed, but writes F = scale * rs[i] * cs[j] * (A B^T) + bias as floats (rs: one scale
+// per row of A, cs one per column, bias: any of them may be null): the dequantizing store of an
+// integer layer's last product, with no int32 matrix in between. rs is indexed by the row of A (row 0
+// at rs + offRs), like A itself.
+static int ttq_i8gemm_packed_f32s(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
+                                   const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
+                                   float scale, const float* rs, int64_t offRs, const float* cs, const float* bias, int depth) {
+    A += offA;
+    F += offF;
+    if (rs != NULL) {
+        rs += offRs;
+    }
+    if (path == 4) {
+        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias, depth, rs, cs);
+    } else if (path == 3) {
+        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias, rs, cs);
+    } else if (path == 2) {
+        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias, rs, cs);
+    }
+    return ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias, rs, cs);
+}
+
+// As ttq_i8gemm_packed_f32s with one scale for all (the form the integer TT layer of ttq bench int8 uses).
 static int ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
                                   const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
                                   float scale, const float* bias, int depth) {
-    A += offA;
-    F += offF;
-    if (path == 4) {
-        return ttq_i8_kernel_avx2_narrow(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias, depth);
-    } else if (path == 3) {
-        return ttq_i8_kernel_avx512vnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
-    } else if (path == 2) {
-        return ttq_i8_kernel_avxvnni(N, K, A, lda, bp, colsum, NULL, ldf, m0, m1, F, scale, bias);
-    }
-    return ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias);
+    return ttq_i8gemm_packed_f32s(path, N, K, A, offA, lda, bp, colsum, F, offF, ldf, m0, m1, scale, NULL, 0, NULL, bias, depth);
 }

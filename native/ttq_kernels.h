@@ -4,9 +4,10 @@
 #include "ttq_elementwise.h"
 #include "ttq_blas.h"
 
-#define TTQ_NATIVE_VERSION 3  // 2: skinny FP32 products; 3: fused factored linear rows
+#define TTQ_NATIVE_VERSION 4  // 2: skinny FP32 products; 3: fused factored linear rows; 4: inference runtime kernels
 static int ttq_native_version() { return TTQ_NATIVE_VERSION; }
 #include "ttq_int8.h"
 #include "ttq_int8_packed.h"
 #include "ttq_skinny.h"
 #include "ttq_factored.h"
+#include "ttq_infer.h"

@@ -190,6 +190,87 @@ public final class Int8Gemm {
                         scale, bias, depth), k));
     }
 
+    /**
+     * C = A B^T on the portable path (unpacked B, N x K), all M rows on the calling thread: the
+     * runtime's fallback on a CPU without AVX2.
+     */
+    public static void gemmScalarSerial(int m, int n, int k, byte[] a, int offA, int lda, byte[] b, int offB, int ldb,
+                                        int[] c, int offC, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        check("B", b == null ? -1 : b.length, offB, ldb, n, k);
+        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
+        if (m > 0 && n > 0) {
+            NativeKernels.ttq_i8gemm(n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, 0, m);
+        }
+    }
+
+    /**
+     * C = A B^T with B packed, all M rows on the calling thread: for callers that split their work
+     * over threads themselves (the inference runtime splits a batch by utterances).
+     */
+    public static void gemmSerial(Packed b, int m, byte[] a, int offA, int lda, int[] c, int offC, int ldc) {
+        int n = b.n, k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, offC + i * ldc, offC + i * ldc + n, 0);
+            }
+            return;
+        }
+        checkStatus(NativeKernels.ttq_i8gemm_packed(b.kernel, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, 0, m, b.depth), k);
+    }
+
+    /**
+     * F[i, j] = scale * rowScale[offRs + i] * colScale[j] * (A B^T)[i, j] + bias[j] as floats, all M
+     * rows on the calling thread; rowScale, colScale and bias may each be null (a factor of 1, no
+     * bias). The dequantizing store of an integer layer whose activations carry one scale per row
+     * (token) and whose weight one per output channel.
+     */
+    public static void gemmToFloatSerial(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf, float scale,
+                                         float[] rowScale, int offRs, float[] colScale, float[] bias) {
+        int n = b.n, k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        if (f == null || ldf < Math.max(1, n) || offF < 0 || (m > 0 && n > 0 && offF + (long) (m - 1) * ldf + n > f.length)) {
+            throw new IllegalArgumentException("int8 gemm: float output too small for " + m + "x" + n + " (ld " + ldf + ")");
+        }
+        if (rowScale != null && (offRs < 0 || (long) offRs + m > rowScale.length)) {
+            throw new IllegalArgumentException("int8 gemm: row scales [" + offRs + ", " + ((long) offRs + m) + ") outside an array of "
+                    + rowScale.length);
+        }
+        if (colScale != null && colScale.length < n) {
+            throw new IllegalArgumentException("int8 gemm: column scales has " + colScale.length + " values for " + n + " columns");
+        }
+        if (bias != null && bias.length < n) {
+            throw new IllegalArgumentException("int8 gemm: bias has " + bias.length + " values for " + n + " columns");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    f[offF + i * ldf + j] = bias == null ? 0f : bias[j];
+                }
+            }
+            return;
+        }
+        checkStatus(NativeKernels.ttq_i8gemm_packed_f32s(b.kernel, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, 0, m, scale,
+                rowScale, offRs, colScale, bias, b.depth), k);
+    }
+
     private static void checkStatus(int status, int k) {
         if (status != 0) {
             throw new IllegalStateException("int8 gemm: native scratch memory for a block of A (k = " + k + ") could not be allocated");

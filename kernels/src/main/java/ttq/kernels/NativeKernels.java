@@ -124,4 +124,44 @@ public final class NativeKernels {
                                                     @Const float[] g, @Cast("int64_t") long offG, @Const float[] x, @Cast("int64_t") long offX,
                                                     @Const float[] hp, @Cast("int64_t") long offH, @Const float[] upT, @Const float[] v,
                                                     float[] dx, @Cast("int64_t") long offDx, float[] dvAcc, float[] gupAcc);
+
+    @CriticalRegion
+    public static native int ttq_i8gemm_packed_f32s(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
+                                                     int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
+                                                     float[] f, @Cast("int64_t") long offF, int ldf, int m0, int m1,
+                                                     float scale, @Const float[] rowScale, @Cast("int64_t") long offRs,
+                                                     @Const float[] colScale, @Const float[] bias, int depth);
+
+    @CriticalRegion
+    public static native int ttq_attention_i8(int n, int heads, int dh, @Cast("const int8_t*") byte[] q, @Cast("int64_t") long offQ,
+                                              @Cast("const int8_t*") byte[] k, @Cast("int64_t") long offK,
+                                              @Cast("const int8_t*") byte[] v, @Cast("int64_t") long offV, int ld,
+                                              float sScore, float sP, float sOut, float[] out, @Cast("int64_t") long offO, int ldo);
+
+    @CriticalRegion
+    public static native int ttq_attention_f32(int n, int heads, int dh, @Const float[] q, @Cast("int64_t") long offQ,
+                                               @Const float[] k, @Cast("int64_t") long offK, @Const float[] v, @Cast("int64_t") long offV,
+                                               int ld, float scale, float[] out, @Cast("int64_t") long offO, int ldo);
+
+    @CriticalRegion
+    public static native void ttq_add_layernorm(int rows, int d, @Const float[] x, @Cast("int64_t") long offX,
+                                                @Const float[] a, @Cast("int64_t") long offA, @Const float[] gamma, @Const float[] beta,
+                                                float eps, float[] y, @Cast("int64_t") long offY);
+
+    @CriticalRegion
+    public static native void ttq_quantize_codes(@Const float[] x, @Cast("int64_t") long offX, @Cast("int8_t*") byte[] out,
+                                                 @Cast("int64_t") long offOut, @Cast("int64_t") long n, float d);
+
+    @CriticalRegion
+    public static native int ttq_attention_i8_gemm(int path, int n, int heads, int dh, @Cast("const int8_t*") byte[] q,
+                                                   @Cast("int64_t") long offQ, @Cast("const int8_t*") byte[] k, @Cast("int64_t") long offK,
+                                                   @Cast("const int8_t*") byte[] v, @Cast("int64_t") long offV, int ld,
+                                                   float sScore, float sP, float sOut, float[] out, @Cast("int64_t") long offO, int ldo);
+
+    @CriticalRegion
+    public static native void ttq_gelu_forward_isa(int isa, @Const float[] x, float[] y, @Cast("int64_t") long off, @Cast("int64_t") long n);
+
+    @CriticalRegion
+    public static native void ttq_requantize_h(int rows, int r, int w, @Cast("const int32_t*") int[] acc, @Const float[] vScale,
+                                               @Const float[] xs, float xsScalar, @Cast("int8_t*") byte[] hc, float[] hs);
 }

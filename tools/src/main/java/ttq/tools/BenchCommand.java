@@ -6,10 +6,11 @@ import ttq.tools.bench.OpsBenchCommand;
 import ttq.tools.bench.TtBenchCommand;
 import ttq.tools.bench.Int8BenchCommand;
 import ttq.tools.bench.StepBenchCommand;
+import ttq.tools.bench.InferBenchCommand;
 
 /** {@code ttq bench ...}: benchmarks that print a table and can write CSV/JSON/Markdown. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run benchmarks (tables measured in one run).",
-        subcommands = {OpsBenchCommand.class, TtBenchCommand.class, Int8BenchCommand.class, StepBenchCommand.class})
+        subcommands = {OpsBenchCommand.class, TtBenchCommand.class, Int8BenchCommand.class, StepBenchCommand.class, InferBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

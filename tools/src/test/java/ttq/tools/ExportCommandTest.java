@@ -40,10 +40,12 @@ class ExportCommandTest {
         assertTrue(Files.exists(dir.resolve("m.vocab.json")));
         assertEquals("ttq-compact-v1", SafeTensors.read(model).metadata().get("format"));
 
-        // Predictions: the compact model, the checkpoint and the training run's own test pass agree line for line.
+        // Predictions: the compact model, the checkpoint and the training run's own test pass agree line for line
+        // (on the training network; the runtime's agreement is PredictCommandTest's).
         for (String which : new String[] {"compact", "checkpoint"}) {
             Path m = which.equals("compact") ? model : run.resolve("best.safetensors");
-            r = MainTest.run("eval", "--model", m.toString(), "--data", corpus.toString(), "--out", dir.resolve(which).toString());
+            r = MainTest.run("eval", "--model", m.toString(), "--data", corpus.toString(), "--engine", "training", "--out",
+                    dir.resolve(which).toString());
             assertEquals(0, r.code(), r.err());
             assertEquals(Files.readString(run.resolve("test_slots.txt")), Files.readString(dir.resolve(which).resolve("test_slots.txt")));
             assertEquals(Files.readString(run.resolve("test_intents.txt")),

@@ -21,6 +21,21 @@ public final class LayerNorm extends Module {
         this.eps = eps;
     }
 
+    /** Gain gamma [size]. */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** Bias beta [size]. */
+    public Tensor bias() {
+        return bias;
+    }
+
+    /** The variance floor eps. */
+    public float eps() {
+        return eps;
+    }
+
     /** gamma * (x - mean) / sqrt(var + eps) + beta over the last axis. */
     public Tensor forward(Tensor x) {
         return Ops.layerNorm(x, weight, bias, eps);

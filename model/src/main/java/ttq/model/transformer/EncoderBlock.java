@@ -25,6 +25,31 @@ public final class EncoderBlock extends Module {
         ffnNorm = module("ffnNorm", new LayerNorm(c.hidden()));
     }
 
+    /** The self-attention sublayer. */
+    public MultiHeadAttention attention() {
+        return attention;
+    }
+
+    /** The layer norm after the attention residual. */
+    public LayerNorm attentionNorm() {
+        return attentionNorm;
+    }
+
+    /** The feed-forward up projection (hidden to ffn). */
+    public Layer up() {
+        return up;
+    }
+
+    /** The feed-forward down projection (ffn to hidden). */
+    public Layer down() {
+        return down;
+    }
+
+    /** The layer norm after the feed-forward residual. */
+    public LayerNorm ffnNorm() {
+        return ffnNorm;
+    }
+
     /** The block's output for x [B, L, hidden]; padMask [B, 1, 1, L] is 1 at padding positions. */
     public Tensor forward(Tensor x, Tensor padMask) {
         Tensor a = Ops.dropout(attention.forward(x, padMask), dropout, isTraining(), dropoutSource.random());

@@ -96,6 +96,51 @@ public final class JointIntentSlotModel extends Module {
         }
     }
 
+    /** The TTM token embedding, or null when the model has a dense table ({@link #denseTokenTable()}). */
+    public TtmEmbedding ttmTokenEmbedding() {
+        return ttmTokens;
+    }
+
+    /** The dense token table [vocab, hidden], or null when the embedding is a TTM. */
+    public Tensor denseTokenTable() {
+        return denseTokens;
+    }
+
+    /** The learned positional table [maxLength, hidden]. */
+    public Tensor positionTable() {
+        return positions;
+    }
+
+    /** The layer norm after token + position embedding. */
+    public LayerNorm embeddingNorm() {
+        return embeddingNorm;
+    }
+
+    /** The encoder blocks, first to last. */
+    public java.util.List<EncoderBlock> blocks() {
+        return java.util.List.of(blocks);
+    }
+
+    /** The intent head's hidden linear (its output goes through tanh). */
+    public Layer intentHidden() {
+        return intentHidden;
+    }
+
+    /** The intent head's output layer. */
+    public Linear intentOut() {
+        return intentOut;
+    }
+
+    /** The slot head's hidden linear (its output goes through GELU). */
+    public Layer slotHidden() {
+        return slotHidden;
+    }
+
+    /** The slot head's output layer. */
+    public Linear slotOut() {
+        return slotOut;
+    }
+
     /** Reseeds every dropout mask for one training step (see {@link DropoutSource}). */
     public void reseedDropout(long seed, int epoch, int step) {
         dropoutSource.reseed(seed, epoch, step);

@@ -54,6 +54,21 @@ public final class MultiHeadAttention extends Module {
         return output.forward(context);
     }
 
+    /** The query, key, value and output projections, in that order. */
+    public java.util.List<Layer> projections() {
+        return java.util.List.of(query, key, value, output);
+    }
+
+    /** The INT8 quantizers of Q, K, V and the probabilities, in that order, or null without quantized attention. */
+    public java.util.List<LearnedScaleQuantizer> quantizers() {
+        return qQuant == null ? null : java.util.List.of(qQuant, kQuant, vQuant, pQuant);
+    }
+
+    /** Number of heads. */
+    public int heads() {
+        return heads;
+    }
+
     private Tensor heads(Tensor t, int b, int l) {
         return t.reshape(b, l, heads, headDim).permute(0, 2, 1, 3);
     }
