@@ -657,17 +657,42 @@ static void ttq_gelu_forward_avx512(const float* x, float* y, int64_t off, int64
         __m512 e = ttq_exp_neg16(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f)));
         _mm512_storeu_ps(y + i, _mm512_mul_ps(v, ttq_phi16(v, e)));
     }
-    if (i < end) {
-        ttq_gelu_forward(x, y, i, end - i);
+    if (i < end) { // the tail on the same 16-lane formulas (masked), so an element's value never depends on its position
+        __mmask16 mask = (__mmask16) ((1u << (end - i)) - 1u);
+        __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
+        __m512 e = ttq_exp_neg16(_mm512_mul_ps(_mm512_mul_ps(v, v), _mm512_set1_ps(-0.5f)));
+        _mm512_mask_storeu_ps(y + i, mask, _mm512_mul_ps(v, ttq_phi16(v, e)));
     }
 }
 
-// GELU on the widest path the caller allows: isa 2 = AVX-512F (the caller checked the CPU and OS), else AVX2 or portable.
+// AVX2 GELU whose tail runs the same 8-lane formulas under a mask (ttq_gelu_forward_avx2, which training
+// uses, finishes in scalar code): every element's value is independent of where it lies in the array.
+__attribute__((target("avx2,fma")))
+static void ttq_gelu_forward_avx2_masked(const float* x, float* y, int64_t off, int64_t n) {
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(v, ttq_phi8(v, e)));
+    }
+    if (i < end) {
+        int left = (int) (end - i);
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256 v = _mm256_maskload_ps(x + i, mask);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        _mm256_maskstore_ps(y + i, mask, _mm256_mul_ps(v, ttq_phi8(v, e)));
+    }
+}
+
+// GELU on the widest path the caller allows: isa 2 = AVX-512F (the caller checked the CPU and OS), 1 AVX2,
+// else portable; on each path an element's value does not depend on its position.
 static void ttq_gelu_forward_isa(int isa, const float* x, float* y, int64_t off, int64_t n) {
     if (isa == 2) {
         ttq_gelu_forward_avx512(x, y, off, n);
+    } else if (isa == 1) {
+        ttq_gelu_forward_avx2_masked(x, y, off, n);
     } else {
-        ttq_gelu_forward(x, y, off, n);
+        ttq_gelu_forward_c(x, y, off, n);
     }
 }
 

@@ -153,9 +153,12 @@ class InferenceKernelsProperties {
         }
         float[] y = new float[n];
         InferenceKernels.gelu(x, y, 0, n);
+        float[] one = new float[1];
         for (int i = 0; i < n; i++) {
             double phi = 0.5 * (1 + erf(x[i] / Math.sqrt(2)));
             assertEquals(x[i] * phi, y[i], 5e-7 * (1 + Math.abs(x[i])), "x = " + x[i]);
+            InferenceKernels.gelu(new float[] {x[i]}, one, 0, 1);
+            assertEquals(y[i], one[0], "x = " + x[i] + ": the same value alone as at position " + i + " of " + n);
         }
     }
 

@@ -14,7 +14,7 @@ import ttq.kernels.Parallel;
 /**
  * {@code ttq info}: versions, OpenBLAS core and threads, CPU features, native library status; with
  * {@code --model}, a trained model's configuration and how the inference runtime runs each layer
- * (integer or float, contraction order of each TT layer at 1, 16, 128 and 1024 rows).
+ * (integer or float, the contraction order of each integer TT layer and the timings that chose it).
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print versions, OpenBLAS core type and threads, CPU features and native library status.")

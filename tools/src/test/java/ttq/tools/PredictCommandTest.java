@@ -105,7 +105,7 @@ class PredictCommandTest {
     void infoDescribesTheRuntimePlan() {
         MainTest.Result r = MainTest.run("info", "--model", model.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("runtime plan") && r.out().contains("TTM INT8") && r.out().contains("orders by rows"), r.out());
+        assertTrue(r.out().contains("runtime plan") && r.out().contains("TTM INT8") && r.out().contains("; order "), r.out());
     }
 
     static <T> List<T> iterable(java.util.Iterator<T> it) {

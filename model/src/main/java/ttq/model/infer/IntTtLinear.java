@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import ttq.engine.Tensor;
 import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.kernels.InferenceKernels;
+import ttq.kernels.Parallel;
 import ttq.model.tt.TtLinear;
 
 /**
@@ -28,8 +29,8 @@ import ttq.model.tt.TtLinear;
  * Every scale is per token or per weight row, never per batch, so a token's output does not depend
  * on the other utterances of the batch.
  */
-final class IntTtLinear implements RuntimeLinear {
-    /** Orders chosen by timing, shared by layers of the same shape (the choice is per shape and row-count bucket). */
+public final class IntTtLinear implements RuntimeLinear {
+    /** Orders chosen by timing, shared by the layers of one shape. */
     private static final ConcurrentHashMap<String, TtOrder> MEASURED = new ConcurrentHashMap<>();
 
     private final int m, n, r, d, bits;
@@ -38,7 +39,8 @@ final class IntTtLinear implements RuntimeLinear {
     private final float[] bias;
     private final String shapeKey;
     private final TtOrder forced;
-    private final TtOrder[] byBucket = new TtOrder[32];
+    private volatile TtOrder chosen;
+    private String timings = "";
 
     // pair
     private final Int8Weight vWeight, uWeight; // [V_hi; V_lo] [2r, N] (or V [r, N] when exact), U [M, r]
@@ -50,7 +52,8 @@ final class IntTtLinear implements RuntimeLinear {
     private final int[] outPermutation;        // chain output index (m_d..m_1 order) -> y index
     private final int chainWidth;              // widest per-token intermediate of the chain
 
-    IntTtLinear(TtLinear layer, TtOrder order) {
+    /** Compiles a weight-quantized layer (its scales initialised) for the given order ({@link TtOrder#AUTO}: timed). */
+    public IntTtLinear(TtLinear layer, TtOrder order) {
         LearnedScaleQuantizer wq = layer.weightQuantizer();
         if (wq == null || !wq.isInitialized()) {
             throw new IllegalArgumentException("integer TT layer: the layer's weights must be quantized with an initialised scale");
@@ -143,11 +146,13 @@ final class IntTtLinear implements RuntimeLinear {
         }
     }
 
+    /** Input width N. */
     @Override
     public int inFeatures() {
         return n;
     }
 
+    /** Output width M. */
     @Override
     public int outFeatures() {
         return m;
@@ -163,52 +168,79 @@ final class IntTtLinear implements RuntimeLinear {
         if (rows == 0) {
             return;
         }
-        if (order(rows) == TtOrder.CHAIN) {
+        if (order() == TtOrder.CHAIN) {
             chain(x, offX, rows, y, offY, s);
         } else {
             pair(x, offX, rows, y, offY, s);
         }
     }
 
-    /** The order used for this many rows: forced, or measured once per shape and power-of-two bucket. */
-    TtOrder order(int rows) {
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * y [B, M] for x [B, N] as a new tensor, rows split over the cores ({@link Parallel}), each part
+     * with its thread's scratch: for benchmarks and for use outside a {@link RuntimeSession}.
+     */
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 2 || x.dim(1) != n) {
+            throw new IllegalArgumentException("integer TT layer (" + n + " -> " + m + "): input must be [B, " + n + "], got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        int b = x.dim(0);
+        float[] xf = x.data(), y = new float[b * m];
+        Parallel.forRows(b, n + m, (from, to) -> forward(xf, from * n, to - from, y, from * m, SCRATCH.get()));
+        return Tensor.wrap(y, b, m);
+    }
+
+    /**
+     * The order this layer runs: forced, or timed once per layer shape (at 16 and 256 rows, the sizes of
+     * one utterance and of a batch). One order for every batch size, because the two orders round
+     * differently: an utterance's answer must not depend on the batch it arrives in.
+     */
+    TtOrder order() {
         if (forced != TtOrder.AUTO) {
             return forced;
         }
-        int bucket = 32 - Integer.numberOfLeadingZeros(Math.max(1, rows));
-        TtOrder o = byBucket[bucket];
+        TtOrder o = chosen;
         if (o == null) {
-            o = MEASURED.computeIfAbsent(shapeKey + " bucket " + bucket, key -> measure(Math.min(1 << bucket, 1024)));
-            byBucket[bucket] = o;
+            o = MEASURED.computeIfAbsent(shapeKey, key -> measure());
+            chosen = o;
         }
         return o;
     }
 
     /**
-     * Times both orders at this many rows (random inputs, best of several runs) and keeps the pair
-     * unless the chain is more than 10% faster: the pair's FLOPs are never above the chain's for
-     * equal ranks, and a tie should not flip the choice between runs.
+     * Times both orders (random input, best of five runs after two) at 16 and 256 rows and keeps the
+     * pair unless the chain's total is more than 20% lower: the pair's FLOPs are never above the
+     * chain's for equal ranks, and a near tie must not flip the choice from one run to the next.
      */
-    private TtOrder measure(int rows) {
-        float[] x = new float[rows * n], y = new float[rows * m];
-        Random random = new Random(rows);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        Scratch s = new Scratch();
-        long pairBest = Long.MAX_VALUE, chainBest = Long.MAX_VALUE;
-        for (int rep = 0; rep < 7; rep++) {
-            long t0 = System.nanoTime();
-            pair(x, 0, rows, y, 0, s);
-            long t1 = System.nanoTime();
-            chain(x, 0, rows, y, 0, s);
-            long t2 = System.nanoTime();
-            if (rep >= 2) {
-                pairBest = Math.min(pairBest, t1 - t0);
-                chainBest = Math.min(chainBest, t2 - t1);
+    private TtOrder measure() {
+        long pairTotal = 0, chainTotal = 0;
+        for (int rows : new int[] {16, 256}) {
+            float[] x = new float[rows * n], y = new float[rows * m];
+            Random random = new Random(rows);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
             }
+            Scratch s = new Scratch();
+            long pairBest = Long.MAX_VALUE, chainBest = Long.MAX_VALUE;
+            for (int rep = 0; rep < 7; rep++) {
+                long t0 = System.nanoTime();
+                pair(x, 0, rows, y, 0, s);
+                long t1 = System.nanoTime();
+                chain(x, 0, rows, y, 0, s);
+                long t2 = System.nanoTime();
+                if (rep >= 2) {
+                    pairBest = Math.min(pairBest, t1 - t0);
+                    chainBest = Math.min(chainBest, t2 - t1);
+                }
+            }
+            pairTotal += pairBest;
+            chainTotal += chainBest;
+            timings = timings + String.format(Locale.ROOT, "%s%d rows: pair %.1f us, chain %.1f us", timings.isEmpty() ? "" : "; ", rows,
+                    pairBest / 1e3, chainBest / 1e3);
         }
-        return chainBest * 1.1 < pairBest ? TtOrder.CHAIN : TtOrder.PAIR;
+        return chainTotal < 0.8 * pairTotal ? TtOrder.CHAIN : TtOrder.PAIR;
     }
 
     /** INT8 codes of x's rows into {@code codes}; per-token scales into {@code scales} (all equal with a static input scale). */
@@ -318,19 +350,13 @@ final class IntTtLinear implements RuntimeLinear {
         }
     }
 
+    /** One line: bits, shape, rank, input quantization and the order picked (with the timings, when this layer measured them). */
     @Override
     public String describe() {
         String input = inputScale > 0 ? "input INT8 at its learned scale" : "input INT8 per token (max/127)";
         String kernel = vWeight.narrow() || uWeight.narrow() ? ", AVX2 byte kernel for |w| <= 16" : "";
-        return String.format(Locale.ROOT, "TT INT%d %d -> %d, rank %d, %s; orders by rows: %s%s", bits, n, m, r, input, orders(), kernel);
-    }
-
-    /** The order at 1, 16, 128 and 1024 rows (measured now when not yet known). */
-    String orders() {
-        StringBuilder sb = new StringBuilder();
-        for (int rows : new int[] {1, 16, 128, 1024}) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(rows).append(": ").append(order(rows).label());
-        }
-        return sb.toString();
+        TtOrder o = order();
+        String how = forced != TtOrder.AUTO ? "forced" : timings.isEmpty() ? "timed on a layer of the same shape" : "timed: " + timings;
+        return String.format(Locale.ROOT, "TT INT%d %d -> %d, rank %d, %s; order %s (%s)%s", bits, n, m, r, input, o.label(), how, kernel);
     }
 }

@@ -136,6 +136,29 @@ class IntTtLinearProperties {
         }
     }
 
+    @Test
+    void deeperTrainsAndAnInputWithoutATrainedScale() {
+        int[][][] shapes = {{{4, 5, 6}, {6, 5, 4}}, {{3, 3, 3, 3}, {2, 3, 2, 3}}};
+        for (int[][] shape : shapes) {
+            for (boolean inputQuant : new boolean[] {true, false}) {
+                Random r = new Random(shape[0].length);
+                TtLinear l = layer(shape[0], shape[1], 4, 8, inputQuant, r);
+                int rows = 29;
+                float[] x = new float[rows * l.inFeatures()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) r.nextGaussian();
+                }
+                float[] expected = reference(l, inputQuant ? x : perTokenCodes(x, rows, l.inFeatures()), rows);
+                for (TtOrder order : new TtOrder[] {TtOrder.PAIR, TtOrder.CHAIN}) {
+                    float[] y = new IntTtLinear(l, order).forward(Tensor.wrap(x, rows, l.inFeatures())).toArray();
+                    double err = RuntimeChecks.relativeRms(expected, y, y.length);
+                    assertTrue(err <= TOLERANCE, Arrays.deepToString(shape) + " " + order + (inputQuant ? "" : " (per-token input)")
+                            + ": relative RMS error " + err);
+                }
+            }
+        }
+    }
+
     @Provide
     Arbitrary<Integer> bits() {
         return Arbitraries.of(2, 4, 8);

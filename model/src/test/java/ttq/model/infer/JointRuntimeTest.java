@@ -111,14 +111,19 @@ class JointRuntimeTest {
             s.forward(ids, LENGTHS, LENGTHS.length);
             s.forward(ids, five, 1);
         }
+        // the fewest bytes over five windows: a call that allocates shows in every window, while a one-off (a JIT
+        // deoptimization re-materialising an object) shows in one
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long before = mx.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < 100; i++) {
-            s.forward(ids, LENGTHS, LENGTHS.length);
-            s.forward(ids, five, 1);
+        long fewest = Long.MAX_VALUE;
+        for (int window = 0; window < 5; window++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100; i++) {
+                s.forward(ids, LENGTHS, LENGTHS.length);
+                s.forward(ids, five, 1);
+            }
+            fewest = Math.min(fewest, mx.getCurrentThreadAllocatedBytes() - before);
         }
-        long bytes = mx.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(0, bytes, "bytes allocated by 200 steady-state calls");
+        assertEquals(0, fewest, "bytes allocated by 200 steady-state calls");
     }
 
     @Test
@@ -145,7 +150,7 @@ class JointRuntimeTest {
         List<String> plan = JointRuntime.of(RuntimeChecks.initialised(RuntimeChecks.small("tt", 4), 12)).describe();
         String all = String.join("\n", plan);
         assertTrue(all.contains("TTM INT4") && all.contains("TT INT4 24 -> 48") && all.contains("INT8 products"), all);
-        assertTrue(all.contains("orders by rows: 1: "), all);
+        assertTrue(all.contains("; order pair (") || all.contains("; order chain ("), all);
         assertTrue(all.contains("TT FP32 24 -> 24"), "the classifier's TT layer stays FP32: " + all);
     }
 }

@@ -17,7 +17,8 @@ import ttq.kernels.Int8Path;
 import ttq.engine.GradMode;
 import ttq.engine.Tensor;
 import ttq.engine.quant.LearnedScaleQuantizer;
-import ttq.model.tt.Int8TtLinear;
+import ttq.model.infer.IntTtLinear;
+import ttq.model.infer.TtOrder;
 import ttq.model.tt.TtLinear;
 
 /**
@@ -130,7 +131,7 @@ public final class Int8BenchCommand implements Callable<Integer> {
             double fp, in8;
             try (GradMode.Scope ignored = GradMode.noGrad()) {
                 layer.forward(x); // initialises the scales
-                Int8TtLinear integer = new Int8TtLinear(layer);
+                IntTtLinear integer = new IntTtLinear(layer, TtOrder.AUTO);
                 fp = Timing.quickMin(() -> layer.forward(x), 20, 30);
                 in8 = Timing.quickMin(() -> integer.forward(x), 20, 30);
             }
