@@ -327,6 +327,56 @@ static void ttq_attn_pack_vt_vnni(int path, int dh, int n, const int8_t* v, int6
     }
 }
 
+// The two attention operands packed for the AVX2 kernel (path 1: panels of 16 columns, int16 pairs of
+// depth, no column sums): K_h (row = key, depth = head column) and V_h^T (row = head column, depth =
+// key), widened to int16 sixteen values at a time.
+__attribute__((target("avx2")))
+static void ttq_attn_pack_k_avx2(int n, int dh, const int8_t* k, int64_t ld, int8_t* bp) {
+    const int nr = 16, groups = (dh + 1) / 2;
+    int16_t* out = (int16_t*) bp;
+    memset(bp, 0, (size_t) ttq_i8_packed_b_size(1, n, dh));
+    for (int j = 0; j < n; j++) {
+        const int8_t* row = k + (int64_t) j * ld;
+        int p = j / nr, jj = j % nr, c = 0;
+        for (; c + 16 <= dh; c += 16) {
+            int32_t words[8];
+            _mm256_storeu_si256((__m256i*) words, _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*) (row + c))));
+            for (int w = 0; w < 8; w++) {
+                memcpy(out + ((int64_t) (p * groups + c / 2 + w) * nr + jj) * 2, &words[w], 4);
+            }
+        }
+        for (; c < dh; c++) {
+            out[((int64_t) (p * groups + c / 2) * nr + jj) * 2 + (c % 2)] = row[c];
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static void ttq_attn_pack_vt_avx2(int dh, int n, const int8_t* v, int64_t ld, int8_t* bp) {
+    const int nr = 16, groups = (n + 1) / 2;
+    int16_t* out = (int16_t*) bp;
+    memset(bp, 0, (size_t) ttq_i8_packed_b_size(1, dh, n));
+    int8_t zero[16] = {0};
+    for (int g = 0; g < groups; g++) {
+        const int8_t* r0 = v + (int64_t) (2 * g) * ld;
+        const int8_t* r1 = 2 * g + 1 < n ? v + (int64_t) (2 * g + 1) * ld : NULL;
+        int c = 0;
+        for (; c + 16 <= dh; c += 16) {
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*) (r0 + c)));
+            __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*) (r1 != NULL ? r1 + c : zero)));
+            __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+            int16_t* dst = out + (int64_t) ((c / nr) * groups + g) * nr * 2;
+            _mm256_storeu_si256((__m256i*) dst, _mm256_permute2x128_si256(lo, hi, 0x20));
+            _mm256_storeu_si256((__m256i*) (dst + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+        }
+        for (; c < dh; c++) {
+            int16_t* dst = out + ((int64_t) ((c / nr) * groups + g) * nr + c % nr) * 2;
+            dst[0] = r0[c];
+            dst[1] = r1 != NULL ? r1[c] : 0;
+        }
+    }
+}
+
 // Integer self-attention as ttq_attention_i8, with both products on the packed INT8 GEMM kernels of
 // ttq_int8_packed.h (path 1 AVX2, 2 AVX-VNNI, 3 AVX-512 VNNI): per head, K_h packed as B gives
 // S = Q_h K_h^T in int32; softmax and the probability codes per row; V_h^T packed as B gives
@@ -356,13 +406,17 @@ static int ttq_attention_i8_gemm(int path, int n, int heads, int dh, const int8_
     int status = 0;
     for (int h = 0; h < heads && status == 0; h++) {
         const int64_t col = (int64_t) h * dh;
-        ttq_attn_pack(path, n, dh, k + col, ld, 1, bp, colsum);
+        if (path == 1) {
+            ttq_attn_pack_k_avx2(n, dh, k + col, ld, bp);
+        } else {
+            ttq_attn_pack(path, n, dh, k + col, ld, 1, bp, colsum);
+        }
         status |= ttq_i8gemm_packed(path, n, dh, q, col, ld, bp, colsum, scores, 0, n, 0, n, 0);
         for (int i = 0; i < n; i++) {
             ttq_attn_row_codes(scores + (int64_t) i * n, n, sScore, sP, sc, p + (int64_t) i * n);
         }
         if (path == 1) {
-            ttq_attn_pack(path, dh, n, v + col, 1, ld, bp, colsum); // B = V_h^T: row c, depth j
+            ttq_attn_pack_vt_avx2(dh, n, v + col, ld, bp); // B = V_h^T: row c, depth j
         } else {
             ttq_attn_pack_vt_vnni(path, dh, n, v + col, ld, bp, colsum);
         }

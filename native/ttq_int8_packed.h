@@ -93,24 +93,36 @@ static inline void ttq_i8_pack_a_shifted(const int8_t* A, int lda, int m, int ro
 __attribute__((target("avx2")))
 static void ttq_i8_store_tile(const __m256i* c, int rows, int N, int n0, const int32_t* colsum, int32_t* C, int ldc,
                               int m, float* F, float fscale, const float* fbias, const float* rs, const float* cs) {
+    // eight columns at a time in vector registers (masked loads and stores for a short last group):
+    // the same operations in the same order as a scalar loop, (float) v * s + b with s = fscale * rs * cs
     for (int h = 0; h < 2; h++) {
         int base = n0 + h * 8;
         if (base >= N) {
             break;
         }
         int valid = N - base < 8 ? N - base : 8;
-        int32_t tmp[8];
+        __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256i corr = colsum != NULL ? _mm256_slli_epi32(_mm256_maskload_epi32(colsum + base, mask), 7) : _mm256_setzero_si256();
+        __m256 vb = fbias != NULL ? _mm256_maskload_ps(fbias + base, mask) : _mm256_setzero_ps();
+        __m256 vc = cs != NULL ? _mm256_maskload_ps(cs + base, mask) : _mm256_set1_ps(1.0f);
         for (int i = 0; i < rows; i++) {
-            _mm256_storeu_si256((__m256i*)tmp, c[i * 2 + h]);
-            for (int j = 0; j < valid; j++) {
-                int32_t v = colsum != NULL ? (int32_t)((uint32_t)tmp[j] - 128u * (uint32_t)colsum[base + j]) : tmp[j];
-                if (F != NULL && (rs != NULL || cs != NULL)) {
-                    float sc = fscale * (rs != NULL ? rs[m + i] : 1.0f) * (cs != NULL ? cs[base + j] : 1.0f);
-                    F[(int64_t)(m + i) * ldc + base + j] = (float)v * sc + (fbias != NULL ? fbias[base + j] : 0.0f);
-                } else if (F != NULL) {
-                    F[(int64_t)(m + i) * ldc + base + j] = (float)v * fscale + (fbias != NULL ? fbias[base + j] : 0.0f);
+            __m256i v = _mm256_sub_epi32(c[i * 2 + h], corr);
+            if (F != NULL) {
+                __m256 sc = rs != NULL || cs != NULL ? _mm256_mul_ps(_mm256_set1_ps(fscale * (rs != NULL ? rs[m + i] : 1.0f)), vc)
+                                                     : _mm256_set1_ps(fscale);
+                __m256 f = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(v), sc), vb);
+                float* dst = F + (int64_t)(m + i) * ldc + base;
+                if (valid == 8) {
+                    _mm256_storeu_ps(dst, f);
                 } else {
-                    C[(int64_t)(m + i) * ldc + base + j] = v;
+                    _mm256_maskstore_ps(dst, mask, f);
+                }
+            } else {
+                int32_t* dst = C + (int64_t)(m + i) * ldc + base;
+                if (valid == 8) {
+                    _mm256_storeu_si256((__m256i*)dst, v);
+                } else {
+                    _mm256_maskstore_epi32(dst, mask, v);
                 }
             }
         }
@@ -248,10 +260,24 @@ static int ttq_i8_kernel_avx2(int N, int K, const int8_t* A, int lda, const int8
     }
     for (int m = m0; m < m1; m += TTQ_MR) {
         int rows = m1 - m < TTQ_MR ? m1 - m : TTQ_MR;
-        for (int i = 0; i < TTQ_MR; i++) {
-            for (int k = 0; k < kp; k++) {
-                ap[i * kp + k] = (i < rows && k < K) ? (int16_t)A[(int64_t)(m + i) * lda + k] : 0;
+        // A's rows widened to int16 sixteen at a time (a per-element bounds test here cost more than the
+        // products for skinny B, e.g. 13 rows x 768 against 20 columns)
+        for (int i = 0; i < rows; i++) {
+            const int8_t* src = A + (int64_t)(m + i) * lda;
+            int16_t* dst = ap + i * kp;
+            int k = 0;
+            for (; k + 16 <= K; k += 16) {
+                _mm256_storeu_si256((__m256i*)(dst + k), _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(src + k))));
             }
+            for (; k < K; k++) {
+                dst[k] = src[k];
+            }
+            for (; k < kp; k++) {
+                dst[k] = 0;
+            }
+        }
+        if (rows < TTQ_MR) {
+            memset(ap + rows * kp, 0, sizeof(int16_t) * (size_t)((TTQ_MR - rows) * kp));
         }
         for (int p = 0; p < panels; p++) {
             const int16_t* b = b16 + (int64_t)p * nr * kp;

@@ -25,7 +25,7 @@ import ttq.model.train.SlotDecoding;
 /**
  * {@code ttq eval}: scores a saved joint intent/slot model (a training checkpoint or a compact
  * export) on one split of an ATIS-layout corpus, printing the metrics and, with {@code --out},
- * writing eval.json, SPLIT_slots.txt and SPLIT_intents.txt (as {@code ttq train} writes test_*).
+ * writing eval.json, eval.md, SPLIT_slots.txt and SPLIT_intents.txt (as {@code ttq train} writes test_*).
  * It runs the inference runtime ({@link JointRuntime}: integer arithmetic for quantized layers) or
  * the training network (fake quantization in FP32); {@code --compare} runs both and reports how
  * often their predictions agree.
@@ -42,7 +42,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "train, valid or test (default ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write eval.json and the prediction files here.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write eval.json, eval.md and the prediction files here.")
     Path out;
 
     @Option(names = "--slot-decoding", defaultValue = "bio", paramLabel = "bio|argmax", description = "Slot tags: bio (the best "
@@ -150,6 +150,23 @@ public final class EvalCommand implements Callable<Integer> {
         if (out != null) {
             PredictionFiles.write(out, split, utterances, shown);
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("eval.json").toFile(), json);
+            StringBuilder md = new StringBuilder("# ttq eval: " + model.getFileName() + " (" + kind + ") on " + data.resolve(split) + "\n\n");
+            md.append("Slot decoding: ").append(decoding.label()).append(".\n\n");
+            md.append("| engine | intent acc | slot F1 | frame acc | slot token acc | seconds |\n|---|---:|---:|---:|---:|---:|\n");
+            for (Run run : new Run[] {runtimeRun, trainingRun}) {
+                if (run != null) {
+                    IntentSlotMetrics m = run.result().metrics();
+                    md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", run.engine(), m.intentAccuracy(), m.slotF1(),
+                            m.frameAccuracy(), m.slotTokenAccuracy(), run.seconds()));
+                }
+            }
+            if (compare) {
+                Agreement a = Agreement.of(runtimeRun.result(), trainingRun.result());
+                md.append(String.format(Locale.ROOT, "%nRuntime vs training network: identical intent on %d / %d utterances (%.2f%%), identical "
+                        + "slot tag on %d / %d tokens (%.2f%%).%n", a.sameIntents(), a.utterances(), a.intentPercent(), a.sameTags(), a.tokens(),
+                        a.tagPercent()));
+            }
+            Files.writeString(out.resolve("eval.md"), md);
         }
         return 0;
     }
