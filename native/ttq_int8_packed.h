@@ -423,10 +423,3 @@ static int ttq_i8gemm_packed_f32s(int path, int N, int K, const int8_t* A, int64
     }
     return ttq_i8_kernel_avx2(N, K, A, lda, bp, NULL, ldf, m0, m1, F, scale, bias, rs, cs);
 }
-
-// As ttq_i8gemm_packed_f32s with one scale for all (the form the integer TT layer of ttq bench int8 uses).
-static int ttq_i8gemm_packed_f32(int path, int N, int K, const int8_t* A, int64_t offA, int lda, const int8_t* bp,
-                                  const int32_t* colsum, float* F, int64_t offF, int ldf, int m0, int m1,
-                                  float scale, const float* bias, int depth) {
-    return ttq_i8gemm_packed_f32s(path, N, K, A, offA, lda, bp, colsum, F, offF, ldf, m0, m1, scale, NULL, 0, NULL, bias, depth);
-}

@@ -134,77 +134,9 @@ public final class Int8Gemm {
         return max;
     }
 
-    /** C = A B^T with B packed: A is M x K. */
+    /** C = A B^T with B packed: A is M x K; rows split over the cores. */
     public static void gemm(Packed b, int m, byte[] a, int offA, int lda, int[] c, int offC, int ldc) {
-        int n = b.n, k = b.k;
-        if (m < 0) {
-            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
-        }
-        check("A", a == null ? -1 : a.length, offA, lda, m, k);
-        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, offC + i * ldc, offC + i * ldc + n, 0);
-            }
-            return;
-        }
-        int code = b.kernel, depth = b.depth;
-        Parallel.forRows(m, n * k / 8, (from, to) ->
-                checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to, depth), k));
-    }
-
-    /**
-     * F = scale * (A B^T) + bias as floats, B packed (bias [N] or null): the dequantizing last step
-     * of integer inference, without an int32 matrix in between.
-     */
-    public static void gemmToFloat(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf,
-                                   float scale, float[] bias) {
-        int n = b.n, k = b.k;
-        if (m < 0) {
-            throw new IllegalArgumentException("int8 gemm: negative m=" + m);
-        }
-        check("A", a == null ? -1 : a.length, offA, lda, m, k);
-        if (f == null || ldf < Math.max(1, n) || offF < 0 || (m > 0 && n > 0 && offF + (long) (m - 1) * ldf + n > f.length)) {
-            throw new IllegalArgumentException("int8 gemm: float output too small for " + m + "x" + n + " (ld " + ldf + ")");
-        }
-        if (bias != null && bias.length < n) {
-            throw new IllegalArgumentException("int8 gemm: bias has " + bias.length + " values for " + n + " columns");
-        }
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (k == 0) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    f[offF + i * ldf + j] = bias == null ? 0f : bias[j];
-                }
-            }
-            return;
-        }
-        int code = b.kernel, depth = b.depth;
-        Parallel.forRows(m, n * k / 8, (from, to) ->
-                checkStatus(NativeKernels.ttq_i8gemm_packed_f32(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to,
-                        scale, bias, depth), k));
-    }
-
-    /**
-     * C = A B^T on the portable path (unpacked B, N x K), all M rows on the calling thread: the
-     * runtime's fallback on a CPU without AVX2.
-     */
-    public static void gemmScalarSerial(int m, int n, int k, byte[] a, int offA, int lda, byte[] b, int offB, int ldb,
-                                        int[] c, int offC, int ldc) {
-        if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("int8 gemm: negative size m=" + m + " n=" + n + " k=" + k);
-        }
-        check("A", a == null ? -1 : a.length, offA, lda, m, k);
-        check("B", b == null ? -1 : b.length, offB, ldb, n, k);
-        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
-        if (m > 0 && n > 0) {
-            NativeKernels.ttq_i8gemm(n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, 0, m);
-        }
+        packedGemm(b, m, a, offA, lda, c, offC, ldc, true);
     }
 
     /**
@@ -212,6 +144,10 @@ public final class Int8Gemm {
      * over threads themselves (the inference runtime splits a batch by utterances).
      */
     public static void gemmSerial(Packed b, int m, byte[] a, int offA, int lda, int[] c, int offC, int ldc) {
+        packedGemm(b, m, a, offA, lda, c, offC, ldc, false);
+    }
+
+    private static void packedGemm(Packed b, int m, byte[] a, int offA, int lda, int[] c, int offC, int ldc, boolean split) {
         int n = b.n, k = b.k;
         if (m < 0) {
             throw new IllegalArgumentException("int8 gemm: negative m=" + m);
@@ -227,7 +163,22 @@ public final class Int8Gemm {
             }
             return;
         }
-        checkStatus(NativeKernels.ttq_i8gemm_packed(b.kernel, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, 0, m, b.depth), k);
+        int code = b.kernel, depth = b.depth;
+        if (!split) {
+            checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, 0, m, depth), k);
+            return;
+        }
+        Parallel.forRows(m, n * k / 8, (from, to) ->
+                checkStatus(NativeKernels.ttq_i8gemm_packed(code, n, k, a, offA, lda, b.data, b.colsum, c, offC, ldc, from, to, depth), k));
+    }
+
+    /**
+     * F = scale * (A B^T) + bias as floats, B packed (bias [N] or null): the dequantizing last step
+     * of integer inference, without an int32 matrix in between; rows split over the cores.
+     */
+    public static void gemmToFloat(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf,
+                                   float scale, float[] bias) {
+        packedToFloat(b, m, a, offA, lda, f, offF, ldf, scale, null, 0, null, bias, true);
     }
 
     /**
@@ -238,6 +189,11 @@ public final class Int8Gemm {
      */
     public static void gemmToFloatSerial(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf, float scale,
                                          float[] rowScale, int offRs, float[] colScale, float[] bias) {
+        packedToFloat(b, m, a, offA, lda, f, offF, ldf, scale, rowScale, offRs, colScale, bias, false);
+    }
+
+    private static void packedToFloat(Packed b, int m, byte[] a, int offA, int lda, float[] f, int offF, int ldf, float scale,
+                                      float[] rowScale, int offRs, float[] colScale, float[] bias, boolean split) {
         int n = b.n, k = b.k;
         if (m < 0) {
             throw new IllegalArgumentException("int8 gemm: negative m=" + m);
@@ -267,8 +223,32 @@ public final class Int8Gemm {
             }
             return;
         }
-        checkStatus(NativeKernels.ttq_i8gemm_packed_f32s(b.kernel, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, 0, m, scale,
-                rowScale, offRs, colScale, bias, b.depth), k);
+        int code = b.kernel, depth = b.depth;
+        if (!split) {
+            checkStatus(NativeKernels.ttq_i8gemm_packed_f32s(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, 0, m, scale,
+                    rowScale, offRs, colScale, bias, depth), k);
+            return;
+        }
+        Parallel.forRows(m, n * k / 8, (from, to) ->
+                checkStatus(NativeKernels.ttq_i8gemm_packed_f32s(code, n, k, a, offA, lda, b.data, b.colsum, f, offF, ldf, from, to,
+                        scale, rowScale, offRs, colScale, bias, depth), k));
+    }
+
+    /**
+     * C = A B^T on the portable path (unpacked B, N x K), all M rows on the calling thread: the
+     * runtime's fallback on a CPU without AVX2.
+     */
+    public static void gemmScalarSerial(int m, int n, int k, byte[] a, int offA, int lda, byte[] b, int offB, int ldb,
+                                        int[] c, int offC, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("int8 gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        check("A", a == null ? -1 : a.length, offA, lda, m, k);
+        check("B", b == null ? -1 : b.length, offB, ldb, n, k);
+        check("C", c == null ? -1 : c.length, offC, ldc, m, n);
+        if (m > 0 && n > 0) {
+            NativeKernels.ttq_i8gemm(n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, 0, m);
+        }
     }
 
     private static void checkStatus(int status, int k) {

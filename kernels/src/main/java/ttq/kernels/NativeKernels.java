@@ -81,12 +81,6 @@ public final class NativeKernels {
                                                 int depth);
 
     @CriticalRegion
-    public static native int ttq_i8gemm_packed_f32(int path, int n, int k, @Cast("const int8_t*") byte[] a, @Cast("int64_t") long offA,
-                                                    int lda, @Cast("const int8_t*") byte[] packed, @Cast("const int32_t*") int[] colsum,
-                                                    float[] f, @Cast("int64_t") long offF, int ldf, int m0, int m1,
-                                                    float scale, @Const float[] bias, int depth);
-
-    @CriticalRegion
     public static native void ttq_sgemm(int transA, int transB, int m, int n, int k, float alpha,
                                         @Const float[] a, @Cast("int64_t") long offA, int lda,
                                         @Const float[] b, @Cast("int64_t") long offB, int ldb,

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import ttq.model.data.DataFormatException;
 import ttq.model.data.IntentSlotCorpus;
@@ -33,8 +34,8 @@ import ttq.model.train.SlotDecoding;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Score a checkpoint or a compact model (ttq export) on a split: intent accuracy, slot F1, frame accuracy.")
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A training checkpoint or a compact model file.")
-    Path model;
+    @Mixin
+    RuntimeOptions options;
 
     @Option(names = "--data", defaultValue = "test-data/atis", description = "Corpus folder (default ${DEFAULT-VALUE}).")
     Path data;
@@ -45,10 +46,6 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write eval.json, eval.md and the prediction files here.")
     Path out;
 
-    @Option(names = "--slot-decoding", defaultValue = "bio", paramLabel = "bio|argmax", description = "Slot tags: bio (the best "
-            + "valid BIO sequence) or argmax (each token's best tag); default ${DEFAULT-VALUE}.")
-    String slotDecodingName;
-
     @Option(names = "--engine", defaultValue = "runtime", paramLabel = "runtime|training", description = "runtime: the inference "
             + "runtime (integer kernels for quantized layers; default); training: the training network (fake quantization in FP32).")
     String engine;
@@ -56,43 +53,22 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--compare", description = "Run both engines and print both metrics and their agreement (intents, slot tags).")
     boolean compare;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Runtime threads (default: the cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
-
-    @Option(names = "--tt-order", defaultValue = "auto", paramLabel = "auto|pair|chain", description = "Runtime contraction order of "
-            + "integer TT layers (default ${DEFAULT-VALUE}: the faster, timed).")
-    String ttOrder;
-
     @Override
     public Integer call() throws Exception {
         if (!engine.equals("runtime") && !engine.equals("training")) {
             throw new UsageException("--engine must be runtime or training, got '" + engine + "'");
         }
-        if (threads < 1) {
-            throw new UsageException("--threads must be at least 1, got " + threads);
-        }
-        TtOrder order;
-        try {
-            order = TtOrder.parse(ttOrder);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--tt-order: " + e.getMessage());
-        }
+        int threads = options.threads();
+        TtOrder order = options.order();
+        SlotDecoding decoding = options.decoding();
         if (!List.of("train", "valid", "test").contains(split)) {
             throw new UsageException("--split must be train, valid or test, got '" + split + "'");
-        }
-        if (!Files.isRegularFile(model)) {
-            throw new UsageException("--model " + model + ": no such file");
         }
         if (!Files.isDirectory(data.resolve(split))) {
             throw new DataFormatException(data.resolve(split) + ": split folder not found (set --data)");
         }
-        SlotDecoding decoding;
-        try {
-            decoding = SlotDecoding.parse(slotDecodingName);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--slot-decoding: " + e.getMessage());
-        }
-        SavedJointModel saved = SavedJointModel.open(model);
+        SavedJointModel saved = options.open();
+        Path model = options.model;
         List<Utterance> utterances = IntentSlotCorpus.read(data.resolve(split));
         if (utterances.isEmpty()) {
             throw new DataFormatException(data.resolve(split) + ": the split has no utterances");
