@@ -100,18 +100,27 @@ public final class Predictor {
         return w;
     }
 
+    /** Utterances per runtime call: a request of any size keeps the session's logit buffers this small. */
+    static final int CHUNK = 256;
+
     /** Predictions for texts, in order; every text is checked first ({@link #check}), so a bad one fails the call before any work. */
     public List<Prediction> predict(List<String> texts) {
-        int b = texts.size();
-        List<List<String>> words = new ArrayList<>(b);
-        int total = 0;
-        for (int i = 0; i < b; i++) {
-            List<String> w = check(texts.get(i), i);
-            words.add(w);
-            total += w.size();
+        List<List<String>> words = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            words.add(check(texts.get(i), i));
         }
-        if (b == 0) {
-            return List.of();
+        List<Prediction> out = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += CHUNK) {
+            int to = Math.min(texts.size(), from + CHUNK);
+            out.addAll(predictChecked(texts.subList(from, to), words.subList(from, to)));
+        }
+        return out;
+    }
+
+    private List<Prediction> predictChecked(List<String> texts, List<List<String>> words) {
+        int b = texts.size(), total = 0;
+        for (List<String> w : words) {
+            total += w.size();
         }
         int[] ids = new int[total], lengths = new int[b];
         for (int i = 0, t = 0; i < b; i++) {

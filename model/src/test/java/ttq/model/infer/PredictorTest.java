@@ -43,8 +43,17 @@ class PredictorTest {
             assertTrue(x.intentProb() > 1.0 / 3 - 1e-9 && x.intentProb() <= 1.0, "the softmax probability of the argmax intent");
             assertEquals(Predictor.spans(Predictor.words(x.text()), x.tags()), x.slots());
         }
-        // the same text alone gives the same prediction as in a batch
+        // the same text alone gives the same prediction as in a batch, also past one runtime call's chunk
         assertEquals(out.get(1), p.predict(List.of("  w5\tw6  ")).get(0));
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < Predictor.CHUNK * 2 + 7; i++) {
+            many.add("w" + (2 + i % 17) + " w" + (2 + i * 7 % 17));
+        }
+        List<Predictor.Prediction> all = p.predict(many);
+        assertEquals(many.size(), all.size());
+        for (int i : new int[] {0, Predictor.CHUNK - 1, Predictor.CHUNK, many.size() - 1}) {
+            assertEquals(p.predict(List.of(many.get(i))).get(0), all.get(i), "text " + i);
+        }
         Predictor.InvalidInputException e = assertThrows(Predictor.InvalidInputException.class, () -> p.predict(List.of("w2", " \t ")));
         assertEquals(1, e.index());
         assertTrue(e.getMessage().contains("empty"), e.getMessage());
