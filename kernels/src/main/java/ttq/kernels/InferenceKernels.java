@@ -27,17 +27,20 @@ public final class InferenceKernels {
 
     /**
      * {@link #attentionInt8} on a given path: the SIMD paths run both products on the packed INT8 GEMM
-     * kernels, the portable path on plain loops; the integer sums are exact either way, so every path
+     * kernels, the portable path on plain loops; the integer sums are exact either way, so on one CPU every path
      * gives the same floats.
      */
     public static void attentionInt8(Int8Path path, int n, int heads, int dh, byte[] q, int offQ, byte[] k, int offK, byte[] v, int offV,
                                      int ld, float sScore, float sP, float sOut, float[] out, int offO, int ldo) {
         path.requireSupported();
-        checkAttention("int8 attention", n, heads, dh, ld, ldo, sP);
-        need("int8 attention", "q", q == null ? -1 : q.length, offQ, n, ld, heads * dh);
-        need("int8 attention", "k", k == null ? -1 : k.length, offK, n, ld, heads * dh);
-        need("int8 attention", "v", v == null ? -1 : v.length, offV, n, ld, heads * dh);
-        need("int8 attention", "out", out == null ? -1 : out.length, offO, n, ldo, heads * dh);
+        int width = checkAttention("int8 attention", n, heads, dh, ld, ldo, sScore, sP, sOut);
+        if (!(sP > 0f)) {
+            throw new IllegalArgumentException("int8 attention: the probability scale must be positive, got " + sP);
+        }
+        need("int8 attention", "q", q == null ? -1 : q.length, offQ, n, ld, width);
+        need("int8 attention", "k", k == null ? -1 : k.length, offK, n, ld, width);
+        need("int8 attention", "v", v == null ? -1 : v.length, offV, n, ld, width);
+        need("int8 attention", "out", out == null ? -1 : out.length, offO, n, ldo, width);
         if (n == 0 || heads == 0) {
             return;
         }
@@ -49,11 +52,11 @@ public final class InferenceKernels {
     /** FP32 self-attention of one utterance, laid out as {@link #attentionInt8}: softmax(scale * q k^T) v per head. */
     public static void attentionFloat(int n, int heads, int dh, float[] q, int offQ, float[] k, int offK, float[] v, int offV, int ld,
                                       float scale, float[] out, int offO, int ldo) {
-        checkAttention("attention", n, heads, dh, ld, ldo, 1f);
-        need("attention", "q", q == null ? -1 : q.length, offQ, n, ld, heads * dh);
-        need("attention", "k", k == null ? -1 : k.length, offK, n, ld, heads * dh);
-        need("attention", "v", v == null ? -1 : v.length, offV, n, ld, heads * dh);
-        need("attention", "out", out == null ? -1 : out.length, offO, n, ldo, heads * dh);
+        int width = checkAttention("attention", n, heads, dh, ld, ldo, scale, 1f, 1f);
+        need("attention", "q", q == null ? -1 : q.length, offQ, n, ld, width);
+        need("attention", "k", k == null ? -1 : k.length, offK, n, ld, width);
+        need("attention", "v", v == null ? -1 : v.length, offV, n, ld, width);
+        need("attention", "out", out == null ? -1 : out.length, offO, n, ldo, width);
         if (out == q || out == k || out == v) {
             throw new IllegalArgumentException("attention: the output aliases an input");
         }
@@ -141,6 +144,23 @@ public final class InferenceKernels {
         NativeKernels.ttq_factored_forward(SkinnyGemm.ISA, rows, m, n, r, k, x, offX, v, upT, hp, offH, y, offY);
     }
 
+    /** C[m, n] = A[m, k] Bt[n, k]^T (small n) on the calling thread, at offsets; C is overwritten. */
+    public static void smallN(int m, int n, int k, float[] a, int offA, int lda, float[] bt, int offB, int ldbt, float[] c, int offC, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("smallN: negative extent " + m + "x" + n + "x" + k);
+        }
+        need("smallN", "A", a == null ? -1 : a.length, offA, m, lda, k);
+        need("smallN", "Bt", bt == null ? -1 : bt.length, offB, n, ldbt, k);
+        need("smallN", "C", c == null ? -1 : c.length, offC, m, ldc, n);
+        if (c == a || c == bt) {
+            throw new IllegalArgumentException("smallN: the output array aliases an input");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        NativeKernels.ttq_skinny_smalln(SkinnyGemm.ISA, m, n, k, a, offA, lda, bt, offB, ldbt, c, offC, ldc);
+    }
+
     /** C[m, n] = A[m, k] B[k, n] (small k) on the calling thread, at offsets; C is overwritten. */
     public static void smallK(int m, int n, int k, float[] a, int offA, int lda, float[] b, int offB, int ldb, float[] c, int offC, int ldc) {
         if (m < 0 || n < 0 || k < 0) {
@@ -158,15 +178,18 @@ public final class InferenceKernels {
         NativeKernels.ttq_skinny_smallk(SkinnyGemm.ISA, m, n, k, a, offA, lda, b, offB, ldb, c, offC, ldc);
     }
 
+    /** Widest bond {@link #requantizeRows} takes (a stack buffer in C). */
+    public static final int MAX_REQUANTIZE_RANK = 256;
+
     /**
      * The middle step of an integer TT layer: int32 sums acc [rows, w] of h = x V^T (w = r, or 2r with
      * V's second INT8 digit in columns r..2r-1, worth 1/127 of the first) become
      * h[i, j] = xs_i vScale_j (acc[i, j] + acc[i, r + j] / 127), requantized per row to INT8 codes hc
      * [rows, r] at scale hs[i] = max|h_i| / 127 (1 for a zero row), half to even. xs may be null: one
-     * input scale xsScalar for every row. r is at most 64.
+     * input scale xsScalar for every row. r is at most {@link #MAX_REQUANTIZE_RANK}.
      */
     public static void requantizeRows(int rows, int r, int w, int[] acc, float[] vScale, float[] xs, float xsScalar, byte[] hc, float[] hs) {
-        if (rows < 0 || r < 1 || r > 64 || (w != r && w != 2 * r)) {
+        if (rows < 0 || r < 1 || r > MAX_REQUANTIZE_RANK || (w != r && w != 2 * r)) {
             throw new IllegalArgumentException("requantize: bad extents rows=" + rows + " r=" + r + " w=" + w);
         }
         if (acc == null || acc.length < (long) rows * w || vScale == null || vScale.length < r || hc == null || hc.length < (long) rows * r
@@ -176,21 +199,33 @@ public final class InferenceKernels {
         if (xs == null && !Float.isFinite(xsScalar)) {
             throw new IllegalArgumentException("requantize: input scale must be finite, got " + xsScalar);
         }
+        for (int j = 0; j < r; j++) {
+            if (!Float.isFinite(vScale[j])) {
+                throw new IllegalArgumentException("requantize: scale " + j + " is not finite: " + vScale[j]);
+            }
+        }
         if (rows > 0) {
             NativeKernels.ttq_requantize_h(rows, r, w, acc, vScale, xs, xsScalar, hc, hs);
         }
     }
 
-    private static void checkAttention(String op, int n, int heads, int dh, int ld, int ldo, float sP) {
-        if (n < 0 || heads < 0 || dh < 1) {
-            throw new IllegalArgumentException(op + ": bad extents n=" + n + " heads=" + heads + " dh=" + dh);
+    /** Longest utterance the attention kernels take (their scratch holds n x n scores). */
+    public static final int MAX_ATTENTION_TOKENS = 4096;
+
+    /** Checks the extents and scales of an attention call; returns heads x dh. */
+    private static int checkAttention(String op, int n, int heads, int dh, int ld, int ldo, float s1, float s2, float s3) {
+        if (n < 0 || n > MAX_ATTENTION_TOKENS || heads < 0 || dh < 1) {
+            throw new IllegalArgumentException(op + ": bad extents n=" + n + " (at most " + MAX_ATTENTION_TOKENS + ") heads=" + heads
+                    + " dh=" + dh);
         }
-        if (ld < heads * dh || ldo < heads * dh) {
+        long width = (long) heads * dh;
+        if (width > Integer.MAX_VALUE || ld < width || ldo < width) {
             throw new IllegalArgumentException(op + ": leading dimensions " + ld + ", " + ldo + " shorter than " + heads + " x " + dh);
         }
-        if (!(sP > 0f) || !Float.isFinite(sP)) {
-            throw new IllegalArgumentException(op + ": the probability scale must be positive and finite, got " + sP);
+        if (!Float.isFinite(s1) || !Float.isFinite(s2) || !Float.isFinite(s3)) {
+            throw new IllegalArgumentException(op + ": scales must be finite, got " + s1 + ", " + s2 + ", " + s3);
         }
+        return (int) width;
     }
 
     /** Rows of width cols at stride ld from off must fit an array of the given length. */

@@ -169,6 +169,15 @@ class InferenceKernelsProperties {
         assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(2, 1, 8, q, 0, q, 0, q, 0, 8, 1f, 0.1f, 1f, out, 0, 8));
         assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(1, 2, 4, q, 0, q, 0, q, 0, 4, 1f, 0.1f, 1f, out, 0, 8));
         assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(1, 1, 4, q, 0, q, 0, q, 0, 4, 1f, 0f, 1f, out, 0, 4));
+        // heads x dh overflowing int must not slip past the bounds checks
+        assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(1, 65536, 65536, q, 0, q, 0, q, 0, 1, 1f, 0.1f, 1f, out,
+                0, 1));
+        assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionFloat(1, 2, 1 << 30, out, 0, out, 0, out, 0, 1, 1f,
+                new float[10], 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(InferenceKernels.MAX_ATTENTION_TOKENS + 1, 1, 1,
+                new byte[5000], 0, new byte[5000], 0, new byte[5000], 0, 1, 1f, 0.1f, 1f, new float[5000], 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> InferenceKernels.attentionInt8(1, 1, 4, q, 0, q, 0, q, 0, 4, Float.NaN, 0.1f, 1f, out,
+                0, 4));
         assertThrows(IllegalArgumentException.class, () -> InferenceKernels.addLayerNorm(2, 8, out, 0, null, 0, new float[8], new float[8], 1e-12f,
                 out, 0));
         assertThrows(IllegalArgumentException.class, () -> InferenceKernels.quantizeToInt8(out, 5, q, 0, 6, 0.1f));

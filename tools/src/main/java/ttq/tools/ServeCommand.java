@@ -52,8 +52,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     String host;
 
-    @Option(names = "--handlers", paramLabel = "N", description = "Request handler threads (default: --threads). Each request runs on "
-            + "one handler; a request of several texts is split over --threads of its own only when --threads > 1.")
+    @Option(names = "--handlers", paramLabel = "N", description = "Request handler threads (default: --threads). Each request runs "
+            + "on the thread that handles it, with that thread's own runtime buffers; concurrent requests use the other handlers.")
     Integer handlers;
 
     @Override
@@ -151,7 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** The request handling: routing, body limits, JSON in and out, errors as one-line JSON. */
     private static final class Handlers {
-        private final ObjectMapper json = new ObjectMapper();
+        private final ObjectMapper json = new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         private final Predictor predictor;
         private final Map<String, Object> model;
 

@@ -131,6 +131,7 @@ class ServeCommandTest {
         String[][] bad = {
             {"{\"text\": ", "400", "malformed JSON"},
             {"not json at all", "400", "malformed JSON"},
+            {"{\"text\": \"flights\"} trailing", "400", "malformed JSON"},
             {"[1, 2]", "400", "JSON object"},
             {"{}", "400", "missing field"},
             {"{\"txt\": \"hello\"}", "400", "missing field"},

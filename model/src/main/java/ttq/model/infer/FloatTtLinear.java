@@ -1,5 +1,6 @@
 package ttq.model.infer;
 
+import ttq.kernels.FactoredKernels;
 import ttq.kernels.InferenceKernels;
 import ttq.model.tt.TtLinear;
 
@@ -47,7 +48,20 @@ final class FloatTtLinear implements RuntimeLinear {
     @Override
     public void forward(float[] x, int offX, int rows, float[] y, int offY, Scratch s) {
         float[] hp = s.floats(rows * k);
-        InferenceKernels.factoredForward(rows, m, n, r, k, x, offX, v, upT, hp, 0, y, offY);
+        if (k <= FactoredKernels.MAX_K) {
+            InferenceKernels.factoredForward(rows, m, n, r, k, x, offX, v, upT, hp, 0, y, offY);
+            return;
+        }
+        // a bond wider than the fused kernel's buffer: the same two skinny products, then the bias
+        InferenceKernels.smallN(rows, r, n, x, offX, n, v, 0, n, hp, 0, r);
+        InferenceKernels.smallK(rows, m, r, hp, 0, r, upT, 0, m, y, offY, m);
+        if (k > r) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0, at = offY + i * m; j < m; j++) {
+                    y[at + j] += upT[r * m + j];
+                }
+            }
+        }
     }
 
     @Override

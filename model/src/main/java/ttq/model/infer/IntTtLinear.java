@@ -75,8 +75,6 @@ public final class IntTtLinear implements RuntimeLinear {
         this.coreScale = sw;
         this.inputScale = iq == null || !iq.isInitialized() ? 0f : iq.scale().item();
         this.bias = layer.bias() == null ? null : layer.bias().toArray();
-        this.shapeKey = "tt " + java.util.Arrays.toString(outModes) + java.util.Arrays.toString(inModes) + java.util.Arrays.toString(ranks)
-                + (inputScale > 0 ? " static" : " dynamic");
 
         List<Tensor> cores = layer.cores();
         double[][] codes = new double[2 * d][];
@@ -110,6 +108,10 @@ public final class IntTtLinear implements RuntimeLinear {
         }
         this.vWeight = split ? new Int8Weight(vq, 2 * r, n) : new Int8Weight(java.util.Arrays.copyOf(vq, r * n), r, n);
         this.uWeight = new Int8Weight(uq, m, r);
+        // layers of one shape, precision and kernel choice time alike, so they share one timing
+        this.shapeKey = "tt " + java.util.Arrays.toString(outModes) + java.util.Arrays.toString(inModes) + java.util.Arrays.toString(ranks)
+                + " INT" + bits + (inputScale > 0 ? " static" : " dynamic") + (vWeight.narrow() ? " narrowV" : "")
+                + (uWeight.narrow() ? " narrowU" : "");
         // chain: each core as the right operand of one product
         this.coreWeights = new Int8Weight[2 * d];
         for (int k = 0; k < 2 * d; k++) {
@@ -271,8 +273,30 @@ public final class IntTtLinear implements RuntimeLinear {
         vWeight.multiply(rows, xc, 0, n, acc, 0, w);
         byte[] hc = s.codes2(rows * r);
         float[] hs = s.rowScale2(rows);
-        InferenceKernels.requantizeRows(rows, r, w, acc, vScale, inputScale > 0f ? null : xs, inputScale, hc, hs);
+        if (r <= InferenceKernels.MAX_REQUANTIZE_RANK) {
+            InferenceKernels.requantizeRows(rows, r, w, acc, vScale, inputScale > 0f ? null : xs, inputScale, hc, hs);
+        } else {
+            requantizeWide(rows, w, acc, xs, hc, hs);
+        }
         uWeight.multiplyToFloat(rows, hc, 0, r, y, offY, m, 1f, hs, 0, uScale, bias, s);
+    }
+
+    /** The native requantization's rule in Java, for bonds wider than its stack buffer. */
+    private void requantizeWide(int rows, int w, int[] acc, float[] xs, byte[] hc, float[] hs) {
+        for (int i = 0; i < rows; i++) {
+            float sx = inputScale > 0f ? inputScale : xs[i], max = 0f;
+            for (int j = 0; j < r; j++) {
+                float hi = acc[i * w + j];
+                max = Math.max(max, Math.abs((w > r ? hi + acc[i * w + r + j] * (1f / 127f) : hi) * vScale[j] * sx));
+            }
+            float step = max > 0f ? max / 127f : 1f;
+            hs[i] = step;
+            for (int j = 0; j < r; j++) {
+                float hi = acc[i * w + j];
+                float u = (w > r ? hi + acc[i * w + r + j] * (1f / 127f) : hi) * vScale[j] * sx / step;
+                hc[i * r + j] = (byte) Math.rint(u > 127f ? 127f : (u < -127f ? -127f : u));
+            }
+        }
     }
 
     private void chain(float[] x, int offX, int rows, float[] y, int offY, Scratch s) {

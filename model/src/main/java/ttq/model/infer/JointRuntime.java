@@ -27,6 +27,8 @@ public final class JointRuntime {
     final Norm embeddingNorm;
     final Block[] blocks;
     final RuntimeLinear intentHidden, intentOut, slotHidden, slotOut;
+    /** Whether any block runs INT8 attention (sessions then keep code buffers for Q, K, V). */
+    final boolean integerAttention;
 
     /** A layer norm's gain, bias and eps. */
     record Norm(float[] gamma, float[] beta, float eps) {
@@ -63,6 +65,11 @@ public final class JointRuntime {
             blocks[i] = new Block(new RuntimeAttention(b.attention(), l -> linear(l, order), "block" + i + ".attention"),
                     Norm.of(b.attentionNorm()), linear(b.up(), order), linear(b.down(), order), Norm.of(b.ffnNorm()));
         }
+        boolean anyInteger = false;
+        for (Block b : blocks) {
+            anyInteger |= b.attention().integer();
+        }
+        this.integerAttention = anyInteger;
         this.intentHidden = linear(net.intentHidden(), order);
         this.intentOut = linear(net.intentOut(), order);
         this.slotHidden = linear(net.slotHidden(), order);

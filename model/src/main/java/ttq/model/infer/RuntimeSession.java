@@ -160,7 +160,7 @@ public final class RuntimeSession {
         int d = rt.hidden;
         Workspace w = parts[p];
         Scratch s = w.scratch;
-        boolean intAttention = rt.blocks.length > 0 && rt.blocks[0].attention().integer();
+        boolean intAttention = rt.integerAttention;
         w.ensure(rows, b, d, rt.ffn, intAttention);
         // token + position embedding, then layer norm
         rt.tokens.lookup(ids, t0, rows, w.x, 0, s);
