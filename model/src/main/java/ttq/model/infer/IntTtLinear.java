@@ -212,11 +212,19 @@ public final class IntTtLinear implements RuntimeLinear {
     }
 
     /**
-     * Times both orders (random input, best of five runs after two) at 16 and 256 rows and keeps the
+     * Times both orders (random input, best of five runs after two, once both are warm) at 16 and 256 rows and keeps the
      * pair unless the chain's total is more than 20% lower: the pair's FLOPs are never above the
      * chain's for equal ranks, and a near tie must not flip the choice from one run to the next.
      */
     private TtOrder measure() {
+        // warm both orders' Java loops up first (a few hundred small calls get them compiled), so the timing
+        // compares compiled code rather than the interpreter
+        float[] wx = new float[4 * n], wy = new float[4 * m];
+        Scratch ws = new Scratch();
+        for (int i = 0; i < 300; i++) {
+            pair(wx, 0, 4, wy, 0, ws);
+            chain(wx, 0, 4, wy, 0, ws);
+        }
         long pairTotal = 0, chainTotal = 0;
         for (int rows : new int[] {16, 256}) {
             float[] x = new float[rows * n], y = new float[rows * m];
