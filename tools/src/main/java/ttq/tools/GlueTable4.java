@@ -69,7 +69,7 @@ final class GlueTable4 {
             t.row(task, "teacher", paper("teacher", col), f(tr.get("dev_acc").asDouble()), f(tr.get("dev_f1").asDouble()),
                     String.format(Locale.ROOT, "%.1f", teacherMb), "1.0x",
                     tr.has("encoder_gflops_128") ? gflops(tr) : String.format(Locale.ROOT, "%.2f",
-                            DistillCommand.encoderFlops(ttq.model.bert.SavedClassifier.load(teacherRun.resolve("best.safetensors")).model(), 128) / 1e9),
+                            ttq.model.bert.SavedClassifier.load(teacherRun.resolve("best.safetensors")).model().encoderFlops(128) / 1e9),
                     String.valueOf(tr.get("train_examples").asInt()),
                     String.valueOf(tr.get("epochs").asInt()), String.format(Locale.ROOT, "%.0f", tr.get("train_seconds").asDouble()));
             XYSeries points = new XYSeries(task + " (ttq)", false);

@@ -2,23 +2,16 @@ package ttq.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import ttq.engine.StepScope;
-import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
 import ttq.engine.optim.ConstantLr;
 import ttq.engine.optim.LrSchedule;
@@ -33,7 +26,10 @@ import ttq.model.metrics.IntentSlotMetrics;
 import ttq.model.quant.WeightScaleInit;
 import ttq.model.train.ModelSize;
 import ttq.model.train.JointEvaluator;
+import ttq.model.train.JointTrainingStep;
 import ttq.model.train.SlotDecoding;
+import ttq.model.train.BatchSource;
+import ttq.model.train.Trainer;
 import ttq.model.train.TrainingCheckpoint;
 import ttq.model.transformer.JointIntentSlotModel;
 import ttq.model.transformer.TransformerConfig;
@@ -41,10 +37,10 @@ import ttq.model.transformer.TransformerConfigJson;
 
 /**
  * {@code ttq train --task atis}: trains the joint intent/slot transformer of the paper's section 3.1
- * (dense, or TT/TTM compressed at 32/8/4/2 bits) with Adam (0.9, 0.98); per-epoch dev metrics in
- * RUN/metrics.csv, an atomic checkpoint after every epoch and the best-dev model; {@code --resume}
- * continues a killed run from its last checkpoint to the same final result; test metrics,
- * conlleval-format slots and intents at the end.
+ * (dense, or TT/TTM compressed at 32/8/4/2 bits) with Adam (0.9, 0.98) on the library's
+ * {@link Trainer}: per-epoch dev metrics in RUN/metrics.csv, an atomic checkpoint after every epoch
+ * and the best-dev model; {@code --resume} continues a killed run from its last checkpoint to the
+ * same final result; test metrics, conlleval-format slots and intents at the end.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the joint intent/slot transformer (dense or TT-compressed, FP32/INT8/INT4/INT2) on an ATIS-layout corpus.")
@@ -132,57 +128,28 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!task.equals("atis")) {
-            throw new UsageException("--task: only 'atis' (joint intent/slot) is supported, got '" + task + "'");
-        }
-        if (rank < 1 || embeddingRank < 1) {
-            throw new UsageException("--rank and --embedding-rank must be >= 1, got " + rank + " and " + embeddingRank);
-        }
-        if (epochs < 1 || batch < 1 || !(lr > 0) || maxLength < 1 || !(dropout >= 0 && dropout < 1)) {
-            throw new UsageException("--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
-        }
+        UsageException.require(task.equals("atis"), "--task: only 'atis' (joint intent/slot) is supported, got '" + task + "'");
+        UsageException.require(rank >= 1 && embeddingRank >= 1, "--rank and --embedding-rank must be >= 1, got " + rank + " and " + embeddingRank);
+        UsageException.require(epochs >= 1 && batch >= 1 && lr > 0 && maxLength >= 1 && dropout >= 0 && dropout < 1,
+                "--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
         bits = bitsOption != null ? bitsOption : model.equals("dense") ? 32 : 8;
-        if (!(unkReplace >= 0)) {
-            throw new UsageException("--unk-replace must be >= 0, got " + unkReplace);
-        }
-        if (stopAfter != null && stopAfter < 1) {
-            throw new UsageException("--stop-after-epoch must be >= 1, got " + stopAfter);
-        }
-        if (!schedule.equals("constant") && !schedule.equals("linear")) {
-            throw new UsageException("--schedule must be constant or linear, got '" + schedule + "'");
-        }
-        if (!(warmup >= 0) || warmup > epochs) {
-            throw new UsageException("--warmup must be in [0, --epochs], got " + warmup);
-        }
-        if (!positionInit.equals("normal") && !positionInit.equals("sinusoidal")) {
-            throw new UsageException("--position-init must be normal or sinusoidal, got '" + positionInit + "'");
-        }
-        if (!scaleInit.equals("max") && !scaleInit.equals("lsq")) {
-            throw new UsageException("--scale-init must be max or lsq, got '" + scaleInit + "'");
-        }
-        try {
-            slotDecoding = SlotDecoding.parse(slotDecodingName);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--slot-decoding: " + e.getMessage());
-        }
+        UsageException.require(unkReplace >= 0, "--unk-replace must be >= 0, got " + unkReplace);
+        UsageException.require(stopAfter == null || stopAfter >= 1, "--stop-after-epoch must be >= 1, got " + stopAfter);
+        UsageException.require(List.of("constant", "linear").contains(schedule), "--schedule must be constant or linear, got '" + schedule + "'");
+        UsageException.require(warmup >= 0 && warmup <= epochs, "--warmup must be in [0, --epochs], got " + warmup);
+        UsageException.require(List.of("normal", "sinusoidal").contains(positionInit),
+                "--position-init must be normal or sinusoidal, got '" + positionInit + "'");
+        UsageException.require(List.of("max", "lsq").contains(scaleInit), "--scale-init must be max or lsq, got '" + scaleInit + "'");
+        slotDecoding = Commands.usage("--slot-decoding", () -> SlotDecoding.parse(slotDecodingName));
         if (!Files.isDirectory(data)) {
             throw new DataFormatException(data + ": corpus folder not found (expected train/, valid/, test/; set --data)");
         }
-        TransformerConfig config;
-        List<Utterance> train = IntentSlotCorpus.read(data.resolve("train"));
-        List<Utterance> valid = IntentSlotCorpus.read(data.resolve("valid"));
+        List<Utterance> train = IntentSlotCorpus.read(data.resolve("train")), valid = IntentSlotCorpus.read(data.resolve("valid"));
         List<Utterance> test = IntentSlotCorpus.read(data.resolve("test"));
         JointBatcher batcher = new JointBatcher(train, maxLength);
-        try {
-            config = TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(), batcher.slots().size(),
-                    model, bits, maxLength, dropout).withRanks(rank, embeddingRank);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        Path checkpoint = out.resolve("checkpoint.safetensors"), best = out.resolve("best.safetensors");
-        if (Files.exists(checkpoint) && !resume) {
-            throw new UsageException(out + " already holds a run (checkpoint.safetensors): pass --resume to continue it or choose another --out");
-        }
+        TransformerConfig config = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
+                batcher.slots().size(), model, bits, maxLength, dropout).withRanks(rank, embeddingRank));
+        Commands.refuseExistingRun(out, resume);
         Files.createDirectories(out);
         experiment.writeResolved(out);
         JointIntentSlotModel net = new JointIntentSlotModel(config, seed);
@@ -192,89 +159,27 @@ public final class TrainCommand implements Callable<Integer> {
         if (scaleInit.equals("lsq")) {
             WeightScaleInit.apply(net, LearnedScaleQuantizer.Init.LSQ);
         }
-        Adam opt = new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f);
         int stepsPerEpoch = (train.size() + batch - 1) / batch;
         LrSchedule lrSchedule = schedule.equals("linear")
                 ? new WarmupLinearDecay(lr, (int) Math.round(warmup * stepsPerEpoch), epochs * stepsPerEpoch) : new ConstantLr(lr);
-        int startEpoch = 1;
-        double bestDev = -1, trainSeconds = 0;
-        int bestEpoch = 0;
-        StringBuilder metrics = new StringBuilder("epoch,train_loss,dev_intent_acc,dev_slot_f1,dev_frame_acc\n");
-        if (resume && Files.exists(checkpoint)) {
-            Map<String, String> meta = TrainingCheckpoint.load(checkpoint, net, opt);
-            checkSameRun(meta);
-            startEpoch = Integer.parseInt(meta.get("epoch")) + 1;
-            bestDev = Double.parseDouble(meta.get("best_dev"));
-            bestEpoch = Integer.parseInt(meta.get("best_epoch"));
-            trainSeconds = Double.parseDouble(meta.get("train_seconds"));
-            metrics = new StringBuilder(meta.get("metrics_csv"));
-            System.out.printf("resuming %s after epoch %d%n", out, startEpoch - 1);
-            if (stopAfter != null && stopAfter < startEpoch) {
-                throw new UsageException("--stop-after-epoch " + stopAfter + ": the run has already finished epoch " + (startEpoch - 1));
-            }
-        }
         System.out.printf(Locale.ROOT, "train: %s %s INT%s, %d/%d/%d utterances, vocab %d, %d intents, %d slot tags, %d parameters%n",
                 task, model, bits == 32 ? "-/FP32" : String.valueOf(bits), train.size(), valid.size(), test.size(),
                 batcher.words().size(), batcher.intents().size(), batcher.slots().size(), net.parameterCount());
-        for (int epoch = startEpoch; epoch <= epochs; epoch++) {
-            long t0 = System.nanoTime();
-            net.train(true);
-            List<JointBatcher.Batch> batches = batcher.batches(train, batch, seed * 1_000_003L + epoch);
-            double lossSum = 0;
-            long tokens = 0;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(train.size())
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate().build()) {
-                for (int step = 0; step < batches.size(); step++) {
-                    JointBatcher.Batch b = batches.get(step);
-                    if (unkReplace > 0) {
-                        b = batcher.replaceRareWords(b, unkReplace, new SplittableRandom(seed * 7_919L + epoch * 1_000_003L + step));
-                    }
-                    net.reseedDropout(seed, epoch, step);
-                    opt.zeroGrad();
-                    float value;
-                    try (StepScope ignored = StepScope.open()) { // the step's activations are reused by the next step
-                        Tensor loss = net.loss(net.forward(b.ids(), b.mask(), b.batch(), b.length()), b.intents(), b.slots());
-                        value = loss.item();
-                        if (!Float.isFinite(value)) {
-                            throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1));
-                        }
-                        loss.backward();
-                        lrSchedule.applyTo(opt);
-                        opt.step();
-                    }
-                    lossSum += value;
-                    for (int len : b.lengths()) {
-                        tokens += len;
-                    }
-                    bar.stepBy(b.batch());
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f, %.0f tokens/s", lossSum / (step + 1), tokens / secs));
-                }
-            }
-            trainSeconds += (System.nanoTime() - t0) / 1e9;
-            IntentSlotMetrics dev = JointEvaluator.evaluate(net, batcher, valid, slotDecoding).metrics();
-            double score = (dev.intentAccuracy() + dev.slotF1()) / 2;
-            metrics.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.4f,%.4f%n", epoch, lossSum / batches.size(),
-                    dev.intentAccuracy(), dev.slotF1(), dev.frameAccuracy()));
-            System.out.printf(Locale.ROOT, "epoch %d: loss %.4f | dev %s%n", epoch, lossSum / batches.size(), dev.summary());
-            if (score > bestDev) {
-                bestDev = score;
-                bestEpoch = epoch;
-                TrainingCheckpoint.save(best, net, null, meta(config, batcher, epoch, bestDev, bestEpoch, trainSeconds, metrics));
-            }
-            Files.writeString(out.resolve("metrics.csv"), metrics, StandardCharsets.UTF_8);
-            TrainingCheckpoint.save(checkpoint, net, opt, meta(config, batcher, epoch, bestDev, bestEpoch, trainSeconds, metrics));
-            if (stopAfter != null && epoch == stopAfter && epoch < epochs) {
-                System.out.printf("stopped after epoch %d (--stop-after-epoch); continue with --resume%n", epoch);
-                return 0;
-            }
+        Map<String, String> described = Map.of("config", TransformerConfigJson.write(config), "vocab", VocabularyJson.write(batcher));
+        Trainer.Result run = Commands.run(Trainer.builder(net, (BatchSource<JointBatcher.Batch>) order -> batcher.batches(train, batch, order))
+                .phase("", epochs, () -> new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f), lrSchedule,
+                        new JointTrainingStep(net, batcher, seed, unkReplace))
+                .seed(seed).evaluator(JointEvaluator.evaluation(net, batcher, valid, slotDecoding), JointEvaluator.METRICS_HEADER)
+                .runFolder(out).runKey(runKey()).checkpointMetadata(described).bestModel(described).resume(resume).stopAfterEpoch(stopAfter)
+                .listener(new ProgressListener(out)).counts(JointBatcher.Batch::batch, JointTrainingStep::tokens).build());
+        if (!run.finished()) {
+            return 0;
         }
-        TrainingCheckpoint.load(best, net, null);
+        TrainingCheckpoint.load(out.resolve(Trainer.BEST), net, null);
         JointEvaluator.Result evaluated = JointEvaluator.evaluate(net, batcher, test, slotDecoding);
         IntentSlotMetrics result = evaluated.metrics();
         PredictionFiles.write(out, "test", test, evaluated);
-        long bytes = ModelSize.bytes(net);
-        long denseBytes = 4L * config.denseParameterCount();
+        long bytes = ModelSize.bytes(net), denseBytes = 4L * config.denseParameterCount();
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("task", task);
         results.put("model", model);
@@ -287,27 +192,14 @@ public final class TrainCommand implements Callable<Integer> {
         results.put("params", net.parameterCount());
         results.put("size_mb", bytes / 1e6);
         results.put("compression", (double) denseBytes / bytes);
-        results.put("train_seconds", trainSeconds);
+        results.put("train_seconds", run.trainSeconds());
         results.put("epochs", epochs);
-        results.put("best_epoch", bestEpoch);
+        results.put("best_epoch", run.bestEpoch());
         results.put("seed", seed);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(), results);
         System.out.printf(Locale.ROOT, "test (best dev epoch %d): %s | %.3f MB (%.1fx) | %.1f s training; wrote %s%n",
-                bestEpoch, result.summary(), bytes / 1e6, (double) denseBytes / bytes, trainSeconds, out);
+                run.bestEpoch(), result.summary(), bytes / 1e6, (double) denseBytes / bytes, run.trainSeconds(), out);
         return 0;
-    }
-
-    private Map<String, String> meta(TransformerConfig config, JointBatcher batcher, int epoch, double bestDev, int bestEpoch, double trainSeconds, StringBuilder metrics) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("epoch", String.valueOf(epoch));
-        m.put("best_dev", String.valueOf(bestDev));
-        m.put("best_epoch", String.valueOf(bestEpoch));
-        m.put("train_seconds", String.valueOf(trainSeconds));
-        m.put("metrics_csv", metrics.toString());
-        m.put("run", runKey());
-        m.put("config", TransformerConfigJson.write(config));
-        m.put("vocab", VocabularyJson.write(batcher));
-        return m;
     }
 
     /** What must not change when resuming (epochs may grow under a constant rate; the linear schedule fixes them). */
@@ -321,12 +213,5 @@ public final class TrainCommand implements Callable<Integer> {
                 + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank)
                 // the decoding picks the best-dev epoch, so it belongs to the run
                 + (slotDecoding == SlotDecoding.BIO ? "" : " slot_decoding=" + slotDecoding.label());
-    }
-
-    private void checkSameRun(Map<String, String> meta) {
-        if (!runKey().equals(meta.get("run"))) {
-            throw new UsageException("--resume with different settings: the checkpoint was made by [" + meta.get("run")
-                    + "], this call is [" + runKey() + "]");
-        }
     }
 }

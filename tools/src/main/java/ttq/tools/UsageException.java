@@ -7,4 +7,11 @@ public final class UsageException extends RuntimeException {
     public UsageException(String message) {
         super(message);
     }
+
+    /** Throws a usage error with this message unless {@code ok}. */
+    public static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new UsageException(message);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import ttq.engine.Tensor;
 import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.Layer;
 import ttq.model.quant.TernaryLinear;
+import ttq.model.tt.ModeFactoring;
 import ttq.model.tt.TtLinear;
 import ttq.model.tt.TtmEmbedding;
 
@@ -30,6 +31,68 @@ public final class BertStudent {
 
     /** {@code layers} only matters for XTC (0: half the teacher's); {@code svdInit} only for TT. */
     public record Spec(Kind kind, int rank, int bits, int embeddingRank, boolean svdInit, boolean binary, int layers) {
+        /** A builder starting from the paper's Table 4 student: TT, rank 30, INT8, TTM rank 30, TT-SVD initialisation. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds a {@link Spec} field by field. */
+        public static final class Builder {
+            private Kind kind = Kind.TT;
+            private int rank = 30, bits = 8, embeddingRank = 30, layers;
+            private boolean svdInit = true, binary;
+
+            private Builder() {
+            }
+
+            /** TT (default) or XTC. */
+            public Builder kind(Kind k) {
+                this.kind = k;
+                return this;
+            }
+
+            /** TT rank of every block linear (default 30). */
+            public Builder rank(int r) {
+                this.rank = r;
+                return this;
+            }
+
+            /** Core precision: 32, 8 (default), 4 or 2. */
+            public Builder bits(int b) {
+                this.bits = b;
+                return this;
+            }
+
+            /** TTM rank of the word table (default 30). */
+            public Builder embeddingRank(int r) {
+                this.embeddingRank = r;
+                return this;
+            }
+
+            /** TT-SVD of the teacher's weights (default) or a random start. */
+            public Builder svdInit(boolean on) {
+                this.svdInit = on;
+                return this;
+            }
+
+            /** XTC with binary instead of ternary weights. */
+            public Builder binary(boolean on) {
+                this.binary = on;
+                return this;
+            }
+
+            /** XTC depth (0, the default: half the teacher's). */
+            public Builder layers(int n) {
+                this.layers = n;
+                return this;
+            }
+
+            /** The spec (validated). */
+            public Spec build() {
+                return new Spec(kind, rank, bits, embeddingRank, svdInit, binary, layers);
+            }
+        }
+
         /** Validates ranks, bits and depth. */
         public Spec {
             if (kind == Kind.TT && (rank < 1 || embeddingRank < 1)) {
@@ -39,6 +102,20 @@ public final class BertStudent {
                 throw new IllegalArgumentException("student bits must be 32, 8, 4 or 2, got " + bits);
             }
         }
+    }
+
+    /**
+     * A student classifier of a fine-tuned teacher: the encoder {@link #build} makes from the teacher's
+     * weights, the teacher's pooling, and its classification head copied when the student starts from
+     * the teacher (TT-SVD or XTC), else a fresh one from seed.
+     */
+    public static SequenceClassifier classifier(SequenceClassifier teacher, Spec spec, long seed) {
+        SequenceClassifier student = new SequenceClassifier(build(teacher.encoder().config(), spec, BertWeights.toHuggingFace(teacher.encoder()),
+                seed), teacher.pooling(), 2, seed);
+        if (spec.svdInit() || spec.kind() == Kind.XTC) {
+            student.copyHeadFrom(teacher);
+        }
+        return student;
     }
 
     /** Student config: the teacher's, with XTC's layer count. */
@@ -73,9 +150,9 @@ public final class BertStudent {
             copyDense(student, teacher, c, t);
             return student;
         }
-        int[] h = factor2(c.hidden()), f = factor2(c.intermediate());
+        int[] h = ModeFactoring.two(c.hidden()), f = ModeFactoring.two(c.intermediate());
         int[] hOut = h, hIn = {h[1], h[0]}, fOut = f, fIn = {f[1], f[0]};
-        int[] rowModes = rows3(c.vocab()), colModes = factor3(c.hidden());
+        int[] rowModes = ModeFactoring.rowsCovering(c.vocab()), colModes = ModeFactoring.three(c.hidden());
         TtmEmbedding words = spec.svdInit()
                 ? TtmEmbedding.fromDense(need(teacher, "embeddings.word_embeddings.weight"), rowModes, colModes, spec.embeddingRank(), 0)
                 : new TtmEmbedding(c.vocab(), rowModes, colModes, spec.embeddingRank(), init);
@@ -146,37 +223,5 @@ public final class BertStudent {
             throw new IllegalArgumentException("teacher tensor " + name + " is missing");
         }
         return t;
-    }
-
-    /** n = a * b with a <= b as close as possible (384 -> 16 x 24, 1536 -> 32 x 48). */
-    static int[] factor2(int n) {
-        for (int a = (int) Math.sqrt(n); a >= 1; a--) {
-            if (n % a == 0) {
-                return new int[] {a, n / a};
-            }
-        }
-        return new int[] {1, n};
-    }
-
-    /** n = a * b * c, balanced (384 -> 8 x 6 x 8). */
-    static int[] factor3(int n) {
-        int[] best = {1, 1, n};
-        for (int a = 1; a * a * a <= n * 8L; a++) {
-            if (n % a != 0) {
-                continue;
-            }
-            int[] bc = factor2(n / a);
-            int max = Math.max(a, Math.max(bc[0], bc[1]));
-            if (max < Math.max(best[0], Math.max(best[1], best[2]))) {
-                best = new int[] {bc[0], a, bc[1]};
-            }
-        }
-        return best;
-    }
-
-    /** Three row modes whose product covers the vocabulary (30522 -> 32 x 32 x 30 = 30720). */
-    static int[] rows3(int vocab) {
-        int f = (int) Math.ceil(Math.cbrt(vocab));
-        return new int[] {f, f, (vocab + f * f - 1) / (f * f)};
     }
 }

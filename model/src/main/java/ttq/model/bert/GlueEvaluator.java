@@ -14,6 +14,22 @@ public final class GlueEvaluator {
     public record Result(int[] predicted, float[] probabilities, BinaryMetrics metrics) {
     }
 
+    /** The metrics.csv header of {@link #evaluation}'s columns. */
+    public static final String METRICS_HEADER = "epoch,train_loss,dev_acc,dev_f1\n";
+
+    /**
+     * The dev result as a {@link ttq.model.train.Trainer} evaluation: accuracy and F1 as columns;
+     * MRPC picks the best epoch by their mean, the other tasks by accuracy.
+     */
+    public static ttq.model.train.Evaluation.Evaluator evaluation(SequenceClassifier model, GlueBatches dev, ttq.model.data.GlueTask task) {
+        return () -> {
+            BinaryMetrics m = evaluate(model, dev, 64).metrics();
+            double score = task == ttq.model.data.GlueTask.MRPC ? (m.accuracy() + m.f1()) / 2 : m.accuracy();
+            return new ttq.model.train.Evaluation(score, String.format(java.util.Locale.ROOT, "%.4f,%.4f", m.accuracy(), m.f1()),
+                    String.format(java.util.Locale.ROOT, "acc %.2f, F1 %.2f", m.accuracy(), m.f1()));
+        };
+    }
+
     /** Accuracy (and F1 for pair tasks) of model on data, in batches of batch examples. */
     public static Result evaluate(SequenceClassifier model, GlueBatches data, int batch) {
         boolean wasTraining = model.isTraining();

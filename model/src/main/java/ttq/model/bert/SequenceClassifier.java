@@ -99,4 +99,23 @@ public final class SequenceClassifier extends Module {
         }
         return h.mul(Tensor.wrap(w, b, l, 1)).sum(false, 1);
     }
+
+    /**
+     * FLOPs of the encoder's linear layers for one sequence of {@code tokens} tokens, as the paper's
+     * Table 4 counts them (matrix products in encoders only): 2 in out per token for a dense or
+     * ternary layer, the executed order's count for a TT layer (its cores are merged once per sequence).
+     */
+    public double encoderFlops(int tokens) {
+        double f = 0;
+        for (ttq.engine.nn.Module m : encoder.namedModules().values()) {
+            if (m instanceof ttq.model.tt.TtLinear tt) {
+                f += tt.usesFusedPath(tokens) ? tt.fusedFlops(tokens) : tt.plan(tokens).flops();
+            } else if (m instanceof ttq.model.Linear l) {
+                f += 2.0 * tokens * l.inFeatures() * l.outFeatures();
+            } else if (m instanceof ttq.model.quant.TernaryLinear l) {
+                f += 2.0 * tokens * l.weight().numel();
+            }
+        }
+        return f;
+    }
 }

@@ -60,6 +60,21 @@ public final class JointEvaluator {
         return new Result(IntentSlotMetrics.of(split, predIntents, predTags), predIntents, sentences);
     }
 
+    /** The metrics.csv header of {@link #evaluation}'s columns. */
+    public static final String METRICS_HEADER = "epoch,train_loss,dev_intent_acc,dev_slot_f1,dev_frame_acc\n";
+
+    /**
+     * The dev result as a {@link Trainer} evaluation: intent accuracy, slot F1 and frame accuracy as
+     * columns, the mean of intent accuracy and slot F1 as the score that picks the best epoch.
+     */
+    public static Evaluation.Evaluator evaluation(JointIntentSlotModel net, JointBatcher batcher, List<Utterance> dev, SlotDecoding decoding) {
+        return () -> {
+            IntentSlotMetrics m = evaluate(net, batcher, dev, decoding).metrics();
+            return new Evaluation((m.intentAccuracy() + m.slotF1()) / 2, String.format(java.util.Locale.ROOT, "%.4f,%.4f,%.4f",
+                    m.intentAccuracy(), m.slotF1(), m.frameAccuracy()), m.summary());
+        };
+    }
+
     /** Row-wise argmax of [rows, cols] logits (the first maximum on ties). */
     public static int[] argmax(Tensor logits) {
         return BioConstrainedDecoder.argmax(logits.data(), logits.dim(1), logits.dim(0));

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import ttq.model.size.LayerSpec;
 import ttq.model.size.ModelSpec;
+import ttq.model.tt.ModeFactoring;
 
 /**
  * Shape and compression of the joint intent/slot transformer (BERT-style, post-LN). With
@@ -134,14 +135,191 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
     }
 
     /**
-     * The paper's Table 1 setting for ATIS: hidden 768, 2 encoders, 12 heads, FFN 3072; TT rank 10
-     * for attention (24,32)x(32,24), feed-forward (48,64)x(32,24) and the classifier's first linear;
-     * TTM rank 30 embedding with column modes (3,4,4,4,4) and row modes (5,5,4,4,2) = 800, grown
-     * (smallest mode first) until they cover the vocabulary.
+     * A builder starting from the paper's Table 1 setting: hidden 768, 2 blocks, 12 heads, FFN 3072,
+     * 64 positions, dropout 0.1, TT format at 8 bits (INT8 layer inputs and attention), TT rank 10,
+     * TTM rank 30. The vocabulary, intent and slot-tag counts have no default. Modes left unset are
+     * Table 1's at hidden 768 / FFN 3072 and balanced splits otherwise ({@link ModeFactoring}).
      */
-    public static TransformerConfig atisTable1(int vocab, int intents, int slots, String format, int bits, int maxLength,
-                                               float dropout) {
-        int[] rows = {5, 5, 4, 4, 2};
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link TransformerConfig} field by field; {@link #build()} names the first bad field. */
+    public static final class Builder {
+        private Integer vocab, intents, slots;
+        private int hidden = 768, layers = 2, heads = 12, ffn = 3072, maxLength = 64, bits = 8, ttRank = 10, embeddingRank = 30;
+        private float dropout = 0.1f;
+        private String format = "tt";
+        private int[] attnOut, attnIn, ffnOut, ffnIn, embeddingRows, embeddingCols;
+        private Boolean quantizeActivations, quantizeAttention;
+
+        private Builder() {
+        }
+
+        /** Word vocabulary size (with padding and unknown; required). */
+        public Builder vocab(int v) {
+            this.vocab = v;
+            return this;
+        }
+
+        /** Number of intents (required). */
+        public Builder intents(int n) {
+            this.intents = n;
+            return this;
+        }
+
+        /** Number of slot tags (required). */
+        public Builder slots(int n) {
+            this.slots = n;
+            return this;
+        }
+
+        /** Hidden width (default 768). */
+        public Builder hidden(int h) {
+            this.hidden = h;
+            return this;
+        }
+
+        /** Encoder blocks (default 2). */
+        public Builder layers(int n) {
+            this.layers = n;
+            return this;
+        }
+
+        /** Attention heads (default 12; must divide the hidden width). */
+        public Builder heads(int n) {
+            this.heads = n;
+            return this;
+        }
+
+        /** Feed-forward width (default 3072). */
+        public Builder ffn(int n) {
+            this.ffn = n;
+            return this;
+        }
+
+        /** Positions, the longest utterance (default 64). */
+        public Builder maxLength(int n) {
+            this.maxLength = n;
+            return this;
+        }
+
+        /** Dropout probability (default 0.1). */
+        public Builder dropout(float p) {
+            this.dropout = p;
+            return this;
+        }
+
+        /** "tt" (default) or "dense". */
+        public Builder format(String f) {
+            this.format = f;
+            return this;
+        }
+
+        /** Precision of the compressed layers: 32, 8 (default), 4 or 2. */
+        public Builder bits(int b) {
+            this.bits = b;
+            return this;
+        }
+
+        /** TT rank of the linears (default 10). */
+        public Builder ttRank(int r) {
+            this.ttRank = r;
+            return this;
+        }
+
+        /** TTM rank of the token embedding (default 30). */
+        public Builder embeddingRank(int r) {
+            this.embeddingRank = r;
+            return this;
+        }
+
+        /** Output and input modes of the attention linears (hidden x hidden). */
+        public Builder attentionModes(int[] out, int[] in) {
+            this.attnOut = out.clone();
+            this.attnIn = in.clone();
+            return this;
+        }
+
+        /** Output and input modes of the feed-forward up linear (hidden -> ffn; the down linear swaps them). */
+        public Builder ffnModes(int[] out, int[] in) {
+            this.ffnOut = out.clone();
+            this.ffnIn = in.clone();
+            return this;
+        }
+
+        /** Row (vocabulary) and column (hidden) modes of the TTM embedding. */
+        public Builder embeddingModes(int[] rows, int[] cols) {
+            this.embeddingRows = rows.clone();
+            this.embeddingCols = cols.clone();
+            return this;
+        }
+
+        /** Whether compressed linears quantize their inputs to INT8 (default: when bits < 32). */
+        public Builder quantizeActivations(boolean on) {
+            this.quantizeActivations = on;
+            return this;
+        }
+
+        /** Whether Q, K, V and the attention probabilities pass INT8 quantizers (default: when bits < 32). */
+        public Builder quantizeAttention(boolean on) {
+            this.quantizeAttention = on;
+            return this;
+        }
+
+        /** The configuration; {@link IllegalArgumentException} names the first field out of range. */
+        public TransformerConfig build() {
+            need("vocab", vocab, 2);
+            need("intents", intents, 1);
+            need("slots", slots, 1);
+            need("hidden", hidden, 1);
+            need("layers", layers, 1);
+            need("heads", heads, 1);
+            need("ffn", ffn, 1);
+            need("maxLength", maxLength, 1);
+            need("ttRank", ttRank, 1);
+            need("embeddingRank", embeddingRank, 1);
+            if (hidden % heads != 0) {
+                throw new IllegalArgumentException("heads: " + heads + " does not divide hidden " + hidden);
+            }
+            boolean table1 = hidden == 768 && ffn == 3072;
+            int[] aOut = attnOut, aIn = attnIn, fOut = ffnOut, fIn = ffnIn, eCols = embeddingCols, eRows = embeddingRows;
+            if (aOut == null) {
+                int[] h = table1 ? new int[] {24, 32} : ModeFactoring.two(hidden);
+                aOut = h;
+                aIn = new int[] {h[1], h[0]};
+            }
+            if (fOut == null) {
+                fOut = table1 ? new int[] {48, 64} : ModeFactoring.two(ffn);
+                fIn = aIn;
+            }
+            if (eCols == null) {
+                eCols = table1 ? new int[] {3, 4, 4, 4, 4} : ModeFactoring.three(hidden);
+            }
+            if (eRows == null) {
+                eRows = table1 && eCols.length == 5 ? new int[] {5, 5, 4, 4, 2} : new int[eCols.length];
+                if (eRows[0] == 0) {
+                    java.util.Arrays.fill(eRows, (int) Math.ceil(Math.pow(vocab, 1.0 / eCols.length)));
+                }
+                growToCover(eRows, vocab);
+            }
+            return new TransformerConfig(vocab, hidden, layers, heads, ffn, maxLength, dropout, intents, slots, format, bits, ttRank,
+                    embeddingRank, aOut, aIn, fOut, fIn, eRows, eCols, quantizeActivations != null ? quantizeActivations : bits < 32,
+                    quantizeAttention != null ? quantizeAttention : bits < 32);
+        }
+
+        private static void need(String field, Integer value, int min) {
+            if (value == null) {
+                throw new IllegalArgumentException(field + " is required");
+            }
+            if (value < min) {
+                throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
+            }
+        }
+    }
+
+    /** Grows the smallest row mode (first on ties) until the modes' product covers the vocabulary. */
+    private static void growToCover(int[] rows, int vocab) {
         while (product(rows) < vocab) {
             int smallest = 0;
             for (int i = 1; i < rows.length; i++) {
@@ -151,6 +329,18 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
             }
             rows[smallest]++;
         }
+    }
+
+    /**
+     * The paper's Table 1 setting for ATIS: hidden 768, 2 encoders, 12 heads, FFN 3072; TT rank 10
+     * for attention (24,32)x(32,24), feed-forward (48,64)x(32,24) and the classifier's first linear;
+     * TTM rank 30 embedding with column modes (3,4,4,4,4) and row modes (5,5,4,4,2) = 800, grown
+     * (smallest mode first) until they cover the vocabulary.
+     */
+    public static TransformerConfig atisTable1(int vocab, int intents, int slots, String format, int bits, int maxLength,
+                                               float dropout) {
+        int[] rows = {5, 5, 4, 4, 2};
+        growToCover(rows, vocab);
         return new TransformerConfig(vocab, 768, 2, 12, 3072, maxLength, dropout, intents, slots, format, bits, 10, 30,
                 new int[] {24, 32}, new int[] {32, 24}, new int[] {48, 64}, new int[] {32, 24}, rows, new int[] {3, 4, 4, 4, 4},
                 bits != 32, bits != 32);

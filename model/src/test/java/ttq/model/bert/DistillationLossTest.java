@@ -38,12 +38,12 @@ class DistillationLossTest {
 
     @Test
     void studentModesFactorTheWidths() {
-        assertArrayEquals(new int[] {16, 24}, BertStudent.factor2(384));
-        assertArrayEquals(new int[] {32, 48}, BertStudent.factor2(1536));
-        int[] f3 = BertStudent.factor3(384);
+        assertArrayEquals(new int[] {16, 24}, ttq.model.tt.ModeFactoring.two(384));
+        assertArrayEquals(new int[] {32, 48}, ttq.model.tt.ModeFactoring.two(1536));
+        int[] f3 = ttq.model.tt.ModeFactoring.three(384);
         assertEquals(384, f3[0] * f3[1] * f3[2]);
         assertEquals(8, Math.max(f3[0], Math.max(f3[1], f3[2])));
-        int[] rows = BertStudent.rows3(30522);
+        int[] rows = ttq.model.tt.ModeFactoring.rowsCovering(30522);
         assertArrayEquals(new int[] {32, 32, 30}, rows);
         assertEquals(5, BertStudent.teacherBlock(2, 3, 6));
         assertEquals(1, BertStudent.teacherBlock(0, 3, 6));
