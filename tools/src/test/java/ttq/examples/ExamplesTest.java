@@ -58,7 +58,7 @@ class ExamplesTest {
     }
 
     @Test
-    void theHandWrittenLoopLearnsAtis() throws Exception {
+    void theTinyModelLearnsAtisOnTheTrainer() throws Exception {
         String out = output(() -> TrainTinyAtisModel.main(new String[] {"../test-data/atis"}));
         Matcher loss = Pattern.compile("first 10 steps ([0-9.]+), last 10 steps ([0-9.]+)").matcher(out);
         assertTrue(loss.find(), out);
@@ -88,5 +88,26 @@ class ExamplesTest {
         List<String> lines = out.lines().toList();
         assertEquals("swish, correct backward: gradient check passed on 20 random shapes", lines.get(0));
         assertTrue(lines.get(1).startsWith("swish, wrong backward:   caught: swish: gradient of input 0"), lines.get(1));
+    }
+
+    @Test
+    void theTable1ExampleCheckpointsAndContinuesExactly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path corpus = dir.resolve("corpus"), straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
+        ttq.tools.TrainCommandTestAccess.slice(corpus);
+        String out = output(() -> TrainAtisTable1.main(new String[] {corpus.toString(), "2", straight.toString()}));
+        assertTrue(out.contains("2 epochs, best dev epoch"), out);
+        out = output(() -> TrainAtisTable1.main(new String[] {corpus.toString(), "1", resumed.toString()}));
+        assertTrue(out.contains("1 epochs, best dev epoch 1"), out);
+        out = output(() -> TrainAtisTable1.main(new String[] {corpus.toString(), "2", resumed.toString()}));
+        assertTrue(out.contains("2 epochs"), out);
+        assertEquals(3, java.nio.file.Files.readAllLines(resumed.resolve("metrics.csv")).size(), "header and two epochs");
+        assertEquals(java.nio.file.Files.readString(straight.resolve("metrics.csv")), java.nio.file.Files.readString(resumed.resolve("metrics.csv")));
+        java.util.Map<String, ttq.engine.Tensor> a = ttq.engine.io.SafeTensors.readFloats(straight.resolve("checkpoint.safetensors"));
+        java.util.Map<String, ttq.engine.Tensor> b = ttq.engine.io.SafeTensors.readFloats(resumed.resolve("checkpoint.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(k).data(), b.get(k).data(), k + ": a run continued with more epochs ends as "
+                    + "one run of that length");
+        }
     }
 }

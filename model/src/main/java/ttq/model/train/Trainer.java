@@ -62,7 +62,7 @@ public final class Trainer<B> {
 
     /**
      * How a run ended: whether it finished (or stopped early as asked), the epochs completed, the
-     * best epoch and score (0 and -1 without an evaluator), the seconds spent in training steps and
+     * best epoch and score (0 and -infinity without an evaluator), the seconds spent in training steps and
      * the metrics CSV.
      */
     public record Result(boolean finished, int epochs, int bestEpoch, double bestScore, double trainSeconds, String metricsCsv) {
@@ -137,7 +137,7 @@ public final class Trainer<B> {
         double lossSum = 0;     // of the current epoch's steps so far
         long stepsDone = 0;     // over the whole run
         int bestEpoch = 0;
-        double bestScore = -1;
+        double bestScore = Double.NEGATIVE_INFINITY;
         double trainSeconds = 0;
         StringBuilder metrics;
     }
