@@ -255,13 +255,13 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
             return this;
         }
 
-        /** Whether compressed linears quantize their inputs to INT8 (default: when bits < 32). */
+        /** Whether compressed linears quantize their inputs to INT8 (default: when bits &lt; 32). */
         public Builder quantizeActivations(boolean on) {
             this.quantizeActivations = on;
             return this;
         }
 
-        /** Whether Q, K, V and the attention probabilities pass INT8 quantizers (default: when bits < 32). */
+        /** Whether Q, K, V and the attention probabilities pass INT8 quantizers (default: when bits &lt; 32). */
         public Builder quantizeAttention(boolean on) {
             this.quantizeAttention = on;
             return this;
