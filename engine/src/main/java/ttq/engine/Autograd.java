@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import ttq.engine.profile.Profiler;
 
 /**
  * Reverse-mode differentiation: visits the graph below a tensor in reverse topological order,
@@ -47,7 +48,14 @@ public final class Autograd {
                     continue;
                 }
                 Tensor[] inputs = fn.inputs();
+                boolean profiling = Profiler.running();
+                if (profiling) {
+                    Profiler.backwardStart();
+                }
                 Tensor[] grads = fn.runBackward(g);
+                if (profiling) {
+                    Profiler.backwardDone(fn.name(), fn.profilePath());
+                }
                 for (int i = 0; i < inputs.length; i++) {
                     Tensor in = inputs[i];
                     if (grads[i] == null || in == null || !in.requiresGrad()) {

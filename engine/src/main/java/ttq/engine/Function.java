@@ -12,6 +12,8 @@ public abstract class Function {
     private Tensor[] inputs;
     private Tensor[] saved;
     private boolean released;
+    /** The module path the forward ran under, when a profiler records it (null otherwise). */
+    private String profilePath;
 
     /** Gradients of the loss w.r.t. each input, given the gradient w.r.t. the output; null where not needed. */
     protected abstract Tensor[] backward(Tensor gradOutput);
@@ -61,7 +63,15 @@ public abstract class Function {
     protected final Tensor attach(Tensor out, Tensor... inputs) {
         this.inputs = inputs;
         out.setGradFn(this);
+        if (ttq.engine.profile.Profiler.running()) {
+            profilePath = ttq.engine.profile.Profiler.forwardDone(name());
+        }
         return out;
+    }
+
+    /** The module path recorded with the forward (null when no profiler ran). */
+    final String profilePath() {
+        return profilePath;
     }
 
     Tensor[] inputs() {

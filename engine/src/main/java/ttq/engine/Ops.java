@@ -221,8 +221,14 @@ public final class Ops {
         return ttq.engine.ops.BinaryQuantize.apply(w);
     }
 
-    /** Layer norm over the last axis with optional affine weight and bias (null to omit). */
+    /**
+     * Layer norm over the last axis with optional affine weight and bias (null to omit); with both,
+     * one fused op ({@link ttq.engine.ops.FusedLayerNorm}).
+     */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        if (weight != null && bias != null) {
+            return ttq.engine.ops.FusedLayerNorm.apply(x, null, weight, bias, eps);
+        }
         Tensor y = Normalize.apply(x, eps);
         if (weight != null) {
             y = y.mul(weight);
@@ -231,6 +237,25 @@ public final class Ops {
             y = y.add(bias);
         }
         return y;
+    }
+
+    /** weight * norm(x + residual) + bias over the last axis, in one op ({@link ttq.engine.ops.FusedLayerNorm}). */
+    public static Tensor addLayerNorm(Tensor x, Tensor residual, Tensor weight, Tensor bias, float eps) {
+        return ttq.engine.ops.FusedLayerNorm.apply(x, residual, weight, bias, eps);
+    }
+
+    /**
+     * Attention probabilities of all heads, softmax(scale * Q_h K_h^T) with padded keys masked, as
+     * [B, H, L, L] from q, k [B, L, H * dh] ({@link ttq.engine.ops.AttentionScores}); padMask has
+     * B * L values, non-zero at padding, or is null.
+     */
+    public static Tensor attentionScores(Tensor q, Tensor k, Tensor padMask, int heads, float scale) {
+        return ttq.engine.ops.AttentionScores.apply(q, k, padMask, heads, scale);
+    }
+
+    /** Per-head context P_h V_h merged into [B, L, H * dh] ({@link ttq.engine.ops.AttentionContext}). */
+    public static Tensor attentionContext(Tensor p, Tensor v, int heads) {
+        return ttq.engine.ops.AttentionContext.apply(p, v, heads);
     }
 
     /** Mask elements per dropout generator (chunks are filled in parallel, each from its own seed). */

@@ -6,17 +6,23 @@ import org.bytedeco.javacpp.BytePointer;
  * Checked single-precision GEMM on Java arrays (row-major), executed by OpenBLAS without copying:
  * {@code C = alpha * op(A) * op(B) + beta * C}. Every extent is validated here, in Java, so a wrong
  * shape is an {@link IllegalArgumentException}, never a read past an array inside native code.
+ *
+ * <p>Threads: OpenBLAS runs single-threaded, and a large product is split here over
+ * {@link Parallel}'s worker team (by batch, rows or columns of C). One team for GEMMs and
+ * elementwise loops alike: two pools on two cores spin against each other, which made a TT
+ * training step slower on two threads than on one.
  */
 public final class Blas {
     static {
         NativeLibrary.require();
+        NativeKernels.ttq_openblas_set_threads(1);
     }
 
     private Blas() {
     }
 
-    /** OpenBLAS runs a GEMM single-threaded below m * n * k = 65536 * 4 (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD). */
-    private static final long OPENBLAS_THREADED_MACS = 1L << 18;
+    /** Products below this many multiply-adds run on the calling thread (a hand-off costs microseconds). */
+    static final long PARALLEL_MACS = 1L << 18;
 
     /** Single GEMM; A is m x k (k x m when transA), B is k x n (n x k when transB), C is m x n. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -64,8 +70,36 @@ public final class Blas {
             }
             return;
         }
-        if ((long) m * n * k * batch >= OPENBLAS_THREADED_MACS) {
-            Parallel.releaseCores(); // OpenBLAS will start its own threads: our idle workers stop spinning
+        int parts = Parallel.threads();
+        if (parts < 2 || (long) m * n * k * batch < PARALLEL_MACS) {
+            gemm(transA, transB, m, n, k, alpha, a, offA, lda, strideA, b, offB, ldb, strideB, beta, c, offC, ldc, strideC, batch);
+        } else if (batch >= 2 * parts || batch % parts == 0) { // whole products per thread
+            Parallel.forChunks(parts, p -> {
+                int from = (int) ((long) batch * p / parts), to = (int) ((long) batch * (p + 1) / parts);
+                gemm(transA, transB, m, n, k, alpha, a, offA + from * strideA, lda, strideA, b, offB + from * strideB, ldb, strideB,
+                        beta, c, offC + from * strideC, ldc, strideC, to - from);
+            });
+        } else if (m >= n) { // rows of C (and of op(A)) per thread
+            Parallel.forChunks(parts, p -> {
+                int from = m * p / parts, to = m * (p + 1) / parts;
+                gemm(transA, transB, to - from, n, k, alpha, a, offA + (transA ? from : (long) from * lda), lda, strideA, b, offB, ldb, strideB,
+                        beta, c, offC + (long) from * ldc, ldc, strideC, batch);
+            });
+        } else { // columns of C (and of op(B)) per thread, in multiples of 16 (whole vectors)
+            int blocks = (n + 15) / 16;
+            Parallel.forChunks(Math.min(parts, blocks), p -> {
+                int chunks = Math.min(parts, blocks);
+                int from = Math.min(n, blocks * p / chunks * 16), to = Math.min(n, blocks * (p + 1) / chunks * 16);
+                gemm(transA, transB, m, to - from, k, alpha, a, offA, lda, strideA, b, offB + (transB ? (long) from * ldb : from), ldb, strideB,
+                        beta, c, offC + from, ldc, strideC, batch);
+            });
+        }
+    }
+
+    private static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, long offA, int lda, long strideA,
+                             float[] b, long offB, int ldb, long strideB, float beta, float[] c, long offC, int ldc, long strideC, int batch) {
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
         }
         if (batch == 1) {
             NativeKernels.ttq_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
@@ -108,13 +142,13 @@ public final class Blas {
         return p == null ? "unknown" : p.getString().trim();
     }
 
-    /** Threads OpenBLAS uses for one call. */
+    /** Threads one large GEMM is split over ({@link Parallel#threads()}; OpenBLAS itself runs single-threaded). */
     public static int threads() {
-        return NativeKernels.ttq_openblas_threads();
+        return Parallel.threads();
     }
 
-    /** Sets OpenBLAS's thread count (for benchmarks and nested parallel regions). */
-    public static void setThreads(int n) {
-        NativeKernels.ttq_openblas_set_threads(n);
+    /** Threads OpenBLAS itself uses for one call (1: ttq splits products over its own workers). */
+    public static int openblasThreads() {
+        return NativeKernels.ttq_openblas_threads();
     }
 }

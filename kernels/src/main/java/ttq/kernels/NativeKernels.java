@@ -158,4 +158,30 @@ public final class NativeKernels {
     @CriticalRegion
     public static native void ttq_requantize_h(int rows, int r, int w, @Cast("const int32_t*") int[] acc, @Const float[] vScale,
                                                @Const float[] xs, float xsScalar, @Cast("int8_t*") byte[] hc, float[] hs);
+
+    @CriticalRegion
+    public static native int ttq_attn_probs_forward(int L, int H, int dh, @Const float[] q, @Const float[] k, @Const float[] mask, int hasMask,
+                                                     float scale, float[] p, @Cast("int64_t") long bh0, @Cast("int64_t") long bh1);
+
+    @CriticalRegion
+    public static native int ttq_attn_probs_backward(int L, int H, int dh, @Const float[] q, @Const float[] k, @Const float[] mask,
+                                                     int hasMask, float scale, @Const float[] p, @Const float[] dp, float[] dq, float[] dk,
+                                                     @Cast("int64_t") long bh0, @Cast("int64_t") long bh1);
+
+    @CriticalRegion
+    public static native void ttq_attn_context_forward(int L, int H, int dh, @Const float[] p, @Const float[] v, float[] out,
+                                                       @Cast("int64_t") long bh0, @Cast("int64_t") long bh1);
+
+    @CriticalRegion
+    public static native int ttq_attn_context_backward(int L, int H, int dh, @Const float[] p, @Const float[] v, @Const float[] dout,
+                                                        float[] dp, float[] dv, @Cast("int64_t") long bh0, @Cast("int64_t") long bh1);
+
+    @CriticalRegion
+    public static native void ttq_layernorm_forward(int d, @Const float[] x, @Const float[] res, int hasRes, @Const float[] gamma,
+                                                    @Const float[] beta, float eps, float[] xhat, float[] y, float[] rstd,
+                                                    @Cast("int64_t") long r0, @Cast("int64_t") long r1);
+
+    @CriticalRegion
+    public static native void ttq_layernorm_backward(int d, @Const float[] xhat, @Const float[] rstd, @Const float[] gamma, @Const float[] dy,
+                                                     float[] dx, float[] dgamma, float[] dbeta, @Cast("int64_t") long r0, @Cast("int64_t") long r1);
 }

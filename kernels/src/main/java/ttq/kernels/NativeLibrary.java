@@ -6,7 +6,7 @@ package ttq.kernels;
  */
 public final class NativeLibrary {
     /** TTQ_NATIVE_VERSION of native/ttq_kernels.h this Java code expects. */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
     private static final Throwable LOAD_ERROR;
 
     static {

@@ -3,8 +3,8 @@ package ttq.kernels;
 /**
  * Splits large elementwise loops over the machine's cores ({@link WorkerTeam}: the caller runs
  * part 0, spinning workers the rest). Small ranges run inline: a hand-off costs microseconds, so
- * only work above {@link #GRAIN} elements is split. Never call BLAS from inside
- * a parallel body (OpenBLAS has its own threads).
+ * only work above {@link #GRAIN} elements is split. {@link Blas} splits large GEMMs over the same
+ * team (OpenBLAS runs single-threaded); a section started inside a parallel body runs inline.
  */
 public final class Parallel {
     /** Below this many elements a loop runs on the calling thread. */
@@ -12,6 +12,8 @@ public final class Parallel {
 
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
     private static final WorkerTeam TEAM = THREADS > 1 ? new WorkerTeam(THREADS - 1) : null;
+    /** Parts a section may use now (1 .. THREADS): {@link #setThreads}, for thread-scaling benchmarks. */
+    private static volatile int limit = THREADS;
 
     /** A loop body over the element range [from, to). */
     @FunctionalInterface
@@ -22,8 +24,17 @@ public final class Parallel {
     private Parallel() {
     }
 
+    /** Threads a parallel section uses (the cores, unless {@link #setThreads} lowered it). */
     public static int threads() {
-        return THREADS;
+        return limit;
+    }
+
+    /**
+     * Uses at most n threads (1 .. cores; clamped) in later sections, GEMMs included (for
+     * thread-scaling benchmarks).
+     */
+    public static void setThreads(int n) {
+        limit = Math.max(1, Math.min(THREADS, n));
     }
 
     /** Runs body over [0, n), in parallel chunks when n is large. */
@@ -35,7 +46,7 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        split(body, n, Math.min(THREADS, n / GRAIN));
+        split(body, n, Math.min(limit, n / GRAIN));
     }
 
     /**
@@ -51,7 +62,7 @@ public final class Parallel {
             body.run(0, rows);
             return;
         }
-        split(body, rows, (int) Math.min(Math.min(THREADS, rows), work / GRAIN));
+        split(body, rows, (int) Math.min(Math.min(limit, rows), work / GRAIN));
     }
 
     /**
@@ -70,23 +81,13 @@ public final class Parallel {
         if (TEAM == null) {
             each.run(0, chunks);
         } else {
-            split(each, chunks, chunks);
-        }
-    }
-
-    /**
-     * Tells idle workers to park now instead of spinning: call before handing the cores to
-     * another thread pool (OpenBLAS), whose threads would otherwise share a core with a spinner.
-     */
-    public static void releaseCores() {
-        if (TEAM != null) {
-            TEAM.release();
+            split(each, chunks, Math.min(chunks, limit));
         }
     }
 
     /** Runs body over [0, n) in {@code chunks} parts on the worker team (inline when it is busy). */
     private static void split(RangeBody body, int n, int chunks) {
-        if (chunks <= 1 || !TEAM.tryRun(body, n, Math.min(chunks, TEAM.size()))) {
+        if (chunks <= 1 || limit == 1 || !TEAM.tryRun(body, n, Math.min(chunks, TEAM.size()))) {
             body.run(0, n);
         }
     }

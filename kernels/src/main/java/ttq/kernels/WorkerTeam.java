@@ -12,13 +12,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link Parallel}, runs its parts inline.
  */
 final class WorkerTeam {
-    /** How long an idle worker spins before parking (short: the core may be wanted by OpenBLAS). */
+    /** How long an idle worker spins before parking (short: the core may be wanted by another process). */
     static final long SPIN_NANOS = 100_000;
 
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    /** Bumped by {@link #release()}: a spinning worker that sees it change parks at once. */
-    private volatile long releases;
 
     WorkerTeam(int workers) {
         this.workers = new Worker[workers];
@@ -73,11 +71,6 @@ final class WorkerTeam {
         }
     }
 
-    /** Makes idle workers park now rather than finish their spin. */
-    void release() {
-        releases++;
-    }
-
     private final class Worker extends Thread {
         private volatile long posted, done;
         private volatile boolean parked;
@@ -117,9 +110,9 @@ final class WorkerTeam {
         public void run() {
             long seen = 0;
             while (true) {
-                long idleSince = System.nanoTime(), released = releases;
+                long idleSince = System.nanoTime();
                 while (posted == seen) {
-                    if (System.nanoTime() - idleSince < SPIN_NANOS && releases == released) {
+                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                         continue;
                     }
@@ -130,7 +123,6 @@ final class WorkerTeam {
                     }
                     parked = false;
                     idleSince = System.nanoTime();
-                    released = releases;
                 }
                 seen = posted;
                 try {

@@ -4,6 +4,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 
 /**
  * Dense affine layer y = x W + b. W is stored [in, out] so the forward is one GEMM with no
@@ -30,13 +31,15 @@ public final class Linear extends Module implements Layer {
     /** x [..., in] to [..., out]. */
     @Override
     public Tensor forward(Tensor x) {
-        if (x.rank() < 1 || x.dim(-1) != in) {
-            throw new IllegalArgumentException("Linear(" + in + "->" + out + "): input shape "
-                    + java.util.Arrays.toString(x.shape()) + " must end in " + in);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            if (x.rank() < 1 || x.dim(-1) != in) {
+                throw new IllegalArgumentException("Linear(" + in + "->" + out + "): input shape "
+                        + java.util.Arrays.toString(x.shape()) + " must end in " + in);
+            }
+            Tensor x2 = x.rank() == 1 ? x.reshape(1, in) : x;
+            Tensor y = Ops.linear(x2, weight, bias);
+            return x.rank() == 1 ? y.reshape(out) : y;
         }
-        Tensor x2 = x.rank() == 1 ? x.reshape(1, in) : x;
-        Tensor y = Ops.linear(x2, weight, bias);
-        return x.rank() == 1 ? y.reshape(out) : y;
     }
 
     /** Weight [out, in]. */

@@ -45,7 +45,7 @@ public final class InfoCommand implements Callable<Integer> {
         System.out.printf("cpu features %s%n", String.join(" ", CpuFeatures.names()));
         System.out.printf("skinny fp32  %s (TT / low-rank products)%n", ttq.kernels.SkinnyGemm.path());
         System.out.printf("blas core    %s%n", Blas.coreName());
-        System.out.printf("blas threads %d%n", Blas.threads());
+        System.out.printf("blas threads %d (OpenBLAS itself %d: large products are split over ttq's workers)%n", Blas.threads(), Blas.openblasThreads());
         System.out.printf("blas config  %s%n", Blas.config());
         String forced = System.getenv("OPENBLAS_CORETYPE");
         if (forced != null) {

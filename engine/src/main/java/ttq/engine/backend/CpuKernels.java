@@ -7,6 +7,7 @@ import ttq.engine.Tensor;
 import ttq.kernels.Blas;
 import ttq.kernels.FusedKernels;
 import ttq.kernels.Parallel;
+import ttq.kernels.TrainingKernels;
 
 /**
  * The CPU compute kernels behind the engine's ops: plain Java loops (split over cores when large),
@@ -745,5 +746,65 @@ public final class CpuKernels {
             }
         });
         return Tensor.wrap(dx, xhat.shape());
+    }
+
+    // ---------------------------------------------------------------- fused attention and layer norm (native)
+
+    /** P [B, H, L, L] = softmax(scale * Q_h K_h^T, padded keys -1e9) for q, k [B, L, H * dh]; mask B * L values or null. */
+    public static Tensor attentionProbs(Tensor q, Tensor k, float[] mask, int heads, float scale) {
+        int b = q.dim(0), l = q.dim(1), dh = q.dim(2) / heads;
+        float[] p = StepScope.uninitialized(b * heads * l * l);
+        TrainingKernels.attentionProbs(b, l, heads, dh, q.data(), k.data(), mask, scale, p);
+        return Tensor.wrap(p, b, heads, l, l);
+    }
+
+    /** {dq, dk} of {@link #attentionProbs} given its output p and the gradient dp. */
+    public static Tensor[] attentionProbsBackward(Tensor q, Tensor k, float[] mask, int heads, float scale, Tensor p, Tensor dp) {
+        int b = q.dim(0), l = q.dim(1), dh = q.dim(2) / heads;
+        float[] dq = StepScope.uninitialized(q.numel()), dk = StepScope.uninitialized(k.numel());
+        TrainingKernels.attentionProbsBackward(b, l, heads, dh, q.data(), k.data(), mask, scale, p.data(), dp.data(), dq, dk);
+        return new Tensor[] {Tensor.wrap(dq, q.shape()), Tensor.wrap(dk, k.shape())};
+    }
+
+    /** out [B, L, H * dh] = P_h V_h per head for p [B, H, L, L], v [B, L, H * dh]. */
+    public static Tensor attentionContext(Tensor p, Tensor v, int heads) {
+        int b = v.dim(0), l = v.dim(1), dh = v.dim(2) / heads;
+        float[] out = StepScope.uninitialized(v.numel());
+        TrainingKernels.attentionContext(b, l, heads, dh, p.data(), v.data(), out);
+        return Tensor.wrap(out, v.shape());
+    }
+
+    /** {dp, dv} of {@link #attentionContext} given the gradient of its output. */
+    public static Tensor[] attentionContextBackward(Tensor p, Tensor v, Tensor dout, int heads) {
+        int b = v.dim(0), l = v.dim(1), dh = v.dim(2) / heads;
+        float[] dp = StepScope.uninitialized(p.numel()), dv = StepScope.uninitialized(v.numel());
+        TrainingKernels.attentionContextBackward(b, l, heads, dh, p.data(), v.data(), dout.data(), dp, dv);
+        return new Tensor[] {Tensor.wrap(dp, p.shape()), Tensor.wrap(dv, v.shape())};
+    }
+
+    /**
+     * {y, xhat} of y = gamma * xhat + beta, xhat = norm(x + residual) over the last axis (residual may
+     * be null); writes 1/std per row into rstd.
+     */
+    public static Tensor[] layerNorm(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, float[] rstd) {
+        int d = x.dim(-1), rows = x.numel() / d;
+        float[] xhat = StepScope.uninitialized(x.numel()), y = StepScope.uninitialized(x.numel());
+        TrainingKernels.layerNorm(rows, d, x.data(), residual == null ? null : residual.data(), gamma.data(), beta.data(), eps, xhat, y, rstd);
+        return new Tensor[] {Tensor.wrap(y, x.shape()), Tensor.wrap(xhat, x.shape())};
+    }
+
+    /** {dx, dgamma, dbeta} of {@link #layerNorm} from its saved xhat and rstd. */
+    public static Tensor[] layerNormBackward(Tensor xhat, float[] rstd, Tensor gamma, Tensor dy) {
+        int d = xhat.dim(-1), rows = xhat.numel() / d;
+        float[] dx = StepScope.uninitialized(xhat.numel());
+        float[] partial = TrainingKernels.layerNormBackward(rows, d, xhat.data(), rstd, gamma.data(), dy.data(), dx);
+        float[] dg = new float[d], db = new float[d];
+        for (int blk = 0; blk < partial.length / (2 * d); blk++) { // block order: the same sums on any thread count
+            for (int j = 0; j < d; j++) {
+                dg[j] += partial[blk * 2 * d + j];
+                db[j] += partial[blk * 2 * d + d + j];
+            }
+        }
+        return new Tensor[] {Tensor.wrap(dx, xhat.shape()), Tensor.wrap(dg, d), Tensor.wrap(db, d)};
     }
 }

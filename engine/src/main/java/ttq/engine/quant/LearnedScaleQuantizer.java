@@ -5,6 +5,7 @@ import ttq.engine.GradMode;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 
 /**
  * A b-bit symmetric quantizer with its own scale, shared by every tensor passed through it (the
@@ -125,32 +126,34 @@ public final class LearnedScaleQuantizer extends Module {
 
     /** Quantizes several tensors with the one shared scale. */
     public List<Tensor> forward(List<Tensor> xs) {
-        long n = 0;
-        for (Tensor x : xs) {
-            n += x.numel();
-        }
-        if (!isInitialized() || (calibration == Calibration.EMA && isTraining())) {
-            float fromData = fromData(isInitialized() ? Init.MAX : init, xs);
-            if (!(fromData > 0f) || !Float.isFinite(fromData)) {
-                fromData = isInitialized() ? scale.data()[0] : 1e-8f; // all zeros: any positive scale quantizes them exactly
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            long n = 0;
+            for (Tensor x : xs) {
+                n += x.numel();
             }
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                if (!isInitialized()) {
-                    scale.data()[0] = fromData;
-                    initialized.data()[0] = 1f;
-                } else {
-                    scale.data()[0] = emaMomentum * scale.data()[0] + (1 - emaMomentum) * fromData;
+            if (!isInitialized() || (calibration == Calibration.EMA && isTraining())) {
+                float fromData = fromData(isInitialized() ? Init.MAX : init, xs);
+                if (!(fromData > 0f) || !Float.isFinite(fromData)) {
+                    fromData = isInitialized() ? scale.data()[0] : 1e-8f; // all zeros: any positive scale quantizes them exactly
+                }
+                try (GradMode.Scope ignored = GradMode.noGrad()) {
+                    if (!isInitialized()) {
+                        scale.data()[0] = fromData;
+                        initialized.data()[0] = 1f;
+                    } else {
+                        scale.data()[0] = emaMomentum * scale.data()[0] + (1 - emaMomentum) * fromData;
+                    }
                 }
             }
+            if (!(scale.data()[0] >= MIN_SCALE)) {
+                scale.data()[0] = MIN_SCALE; // a learned scale driven to zero or below would make quantization undefined
+            }
+            float g = lsqGradScale ? (float) (1.0 / Math.sqrt((double) Math.max(1, n) * qp())) : 1f;
+            java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
+            for (Tensor x : xs) {
+                out.add(Ops.quantize(x, scale, bits, g));
+            }
+            return out;
         }
-        if (!(scale.data()[0] >= MIN_SCALE)) {
-            scale.data()[0] = MIN_SCALE; // a learned scale driven to zero or below would make quantization undefined
-        }
-        float g = lsqGradScale ? (float) (1.0 / Math.sqrt((double) Math.max(1, n) * qp())) : 1f;
-        java.util.List<Tensor> out = new java.util.ArrayList<>(xs.size());
-        for (Tensor x : xs) {
-            out.add(Ops.quantize(x, scale, bits, g));
-        }
-        return out;
     }
 }

@@ -14,11 +14,14 @@ import ttq.engine.check.DoubleTensor;
 import ttq.engine.check.GradCheck;
 import ttq.engine.ops.Add;
 import ttq.engine.ops.Affine;
+import ttq.engine.ops.AttentionContext;
+import ttq.engine.ops.AttentionScores;
 import ttq.engine.ops.Concat;
 import ttq.engine.ops.CrossEntropy;
 import ttq.engine.ops.Div;
 import ttq.engine.ops.Exp;
 import ttq.engine.ops.Expand;
+import ttq.engine.ops.FusedLayerNorm;
 import ttq.engine.ops.Gelu;
 import ttq.engine.ops.IndexSelect;
 import ttq.engine.ops.Log;
@@ -538,13 +541,104 @@ class OpGradientProperties {
     }
 
     @Property(tries = TRIES)
-    @GradientCheckOf(Normalize.class)
+    @GradientCheckOf(FusedLayerNorm.class)
     void layerNorm(@ForAll long seed) {
         Random r = new Random(seed);
         int rows = 1 + r.nextInt(4), n = 2 + r.nextInt(6);
         GradCheck.check("layerNorm", in(Gen.normal(r, rows, n), Gen.normal(r, n), Gen.normal(r, n)),
                 x -> Ops.layerNorm(x[0], x[1], x[2], 1e-5f),
                 x -> Ref.binary(Ref.binary(Ref.normalize(x[0], 1e-5), x[1], (a, b) -> a * b), x[2], Double::sum), seed);
+    }
+
+    @Property(tries = TRIES)
+    @GradientCheckOf(FusedLayerNorm.class)
+    void addLayerNorm(@ForAll long seed) {
+        Random r = new Random(seed);
+        // widths past 8 and 32 reach the vector bodies and their tails; more than 32 rows, two row blocks
+        int rows = 1 + r.nextInt(40), n = 2 + r.nextInt(40);
+        GradCheck.check("addLayerNorm", in(Gen.normal(r, rows, n), Gen.normal(r, rows, n), Gen.normal(r, n), Gen.normal(r, n)),
+                x -> Ops.addLayerNorm(x[0], x[1], x[2], x[3], 1e-5f),
+                x -> Ref.binary(Ref.binary(Ref.normalize(Ref.binary(x[0], x[1], Double::sum), 1e-5), x[2], (a, b) -> a * b), x[3],
+                        Double::sum), seed);
+    }
+
+    @Property(tries = TRIES)
+    @GradientCheckOf(Normalize.class)
+    void normalize(@ForAll long seed) {
+        Random r = new Random(seed);
+        int rows = 1 + r.nextInt(4), n = 2 + r.nextInt(6);
+        GradCheck.check("normalize", in(Gen.normal(r, rows, n)), x -> Ops.layerNorm(x[0], null, null, 1e-5f),
+                x -> Ref.normalize(x[0], 1e-5), seed);
+    }
+
+    /** Head widths that reach each path of the attention kernels: scalar tails, one vector, 64-column blocks. */
+    private static final int[] HEAD_WIDTHS = {1, 3, 8, 9, 17, 64, 67};
+
+    @Property(tries = TRIES)
+    @GradientCheckOf(AttentionScores.class)
+    void attentionScores(@ForAll long seed) {
+        Random r = new Random(seed);
+        int b = 1 + r.nextInt(2), l = 1 + r.nextInt(5), h = 1 + r.nextInt(2), dh = HEAD_WIDTHS[r.nextInt(HEAD_WIDTHS.length)];
+        float scale = 0.2f + r.nextFloat();
+        float[] mask = new float[b * l];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = r.nextInt(4) == 0 ? 1f : 0f;
+        }
+        Tensor m = r.nextBoolean() ? Tensor.wrap(mask, b, 1, 1, l) : null;
+        GradCheck.check("attentionScores", in(Gen.normal(r, b, l, h * dh), Gen.normal(r, b, l, h * dh)),
+                x -> Ops.attentionScores(x[0], x[1], m, h, scale),
+                x -> {
+                    DoubleTensor p = DoubleTensor.zeros(b, h, l, l);
+                    double[] row = new double[l];
+                    for (int bi = 0; bi < b; bi++) {
+                        for (int hi = 0; hi < h; hi++) {
+                            for (int i = 0; i < l; i++) {
+                                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                                for (int j = 0; j < l; j++) {
+                                    double s = 0;
+                                    for (int c = 0; c < dh; c++) {
+                                        s += x[0].v[(bi * l + i) * h * dh + hi * dh + c] * x[1].v[(bi * l + j) * h * dh + hi * dh + c];
+                                    }
+                                    row[j] = m != null && mask[bi * l + j] != 0f ? -1e9 : scale * s;
+                                    max = Math.max(max, row[j]);
+                                }
+                                for (int j = 0; j < l; j++) {
+                                    sum += Math.exp(row[j] - max);
+                                }
+                                for (int j = 0; j < l; j++) {
+                                    p.v[((bi * h + hi) * l + i) * l + j] = Math.exp(row[j] - max) / sum;
+                                }
+                            }
+                        }
+                    }
+                    return p;
+                }, seed);
+    }
+
+    @Property(tries = TRIES)
+    @GradientCheckOf(AttentionContext.class)
+    void attentionContext(@ForAll long seed) {
+        Random r = new Random(seed);
+        int b = 1 + r.nextInt(2), l = 1 + r.nextInt(5), h = 1 + r.nextInt(2), dh = HEAD_WIDTHS[r.nextInt(HEAD_WIDTHS.length)];
+        GradCheck.check("attentionContext", in(Gen.normal(r, b, h, l, l), Gen.normal(r, b, l, h * dh)),
+                x -> Ops.attentionContext(x[0], x[1], h),
+                x -> {
+                    DoubleTensor out = DoubleTensor.zeros(b, l, h * dh);
+                    for (int bi = 0; bi < b; bi++) {
+                        for (int hi = 0; hi < h; hi++) {
+                            for (int i = 0; i < l; i++) {
+                                for (int c = 0; c < dh; c++) {
+                                    double s = 0;
+                                    for (int j = 0; j < l; j++) {
+                                        s += x[0].v[((bi * h + hi) * l + i) * l + j] * x[1].v[(bi * l + j) * h * dh + hi * dh + c];
+                                    }
+                                    out.v[(bi * l + i) * h * dh + hi * dh + c] = s;
+                                }
+                            }
+                        }
+                    }
+                    return out;
+                }, seed);
     }
 
     @Property(tries = TRIES)

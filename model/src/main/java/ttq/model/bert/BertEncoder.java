@@ -6,6 +6,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.model.nn.LayerNorm;
 import ttq.model.tt.TtmEmbedding;
 import ttq.model.transformer.DropoutSource;
@@ -76,7 +77,9 @@ public final class BertEncoder extends Module {
 
     /** The last hidden states [B, L, H]. */
     public Tensor forward(BertInput in) {
-        return forward(in, false).last();
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            return forward(in, false).last();
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package ttq.model.bert;
 
 import java.util.Random;
+import ttq.engine.profile.Profiler;
 import ttq.model.transformer.DropoutSource;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
@@ -53,17 +54,12 @@ public final class BertLayer extends Module {
 
     /** x [B, L, H]; padMask [B, 1, 1, L] with 1 at padding keys. */
     public Result forward(Tensor x, Tensor padMask) {
-        int b = x.dim(0), l = x.dim(1), d = x.dim(2);
-        Tensor q = split(query.forward(x), b, l), k = split(key.forward(x), b, l), v = split(value.forward(x), b, l);
-        Tensor scores = Ops.matmul(q, false, k, true).mul((float) (1.0 / Math.sqrt(headDim))).maskedFill(padMask, -1e9f);
-        Tensor p = scores.softmax(-1);
-        Tensor context = Ops.dropout(p, dropout, isTraining(), dropoutSource.random()).matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
-        Tensor a = attentionNorm.forward(x.add(Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutSource.random())));
-        Tensor f = down.forward(up.forward(a).gelu());
-        return new Result(outputNorm.forward(a.add(Ops.dropout(f, dropout, isTraining(), dropoutSource.random()))), p);
-    }
-
-    private Tensor split(Tensor t, int b, int l) {
-        return t.reshape(b, l, heads, headDim).permute(0, 2, 1, 3);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            Tensor p = Ops.attentionScores(query.forward(x), key.forward(x), padMask, heads, (float) (1.0 / Math.sqrt(headDim)));
+            Tensor context = Ops.attentionContext(Ops.dropout(p, dropout, isTraining(), dropoutSource.random()), value.forward(x), heads);
+            Tensor a = attentionNorm.forward(x, Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutSource.random()));
+            Tensor f = down.forward(up.forward(a).gelu());
+            return new Result(outputNorm.forward(a, Ops.dropout(f, dropout, isTraining(), dropoutSource.random())), p);
+        }
     }
 }

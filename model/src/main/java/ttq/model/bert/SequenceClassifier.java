@@ -4,6 +4,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.model.Linear;
 
 /**
@@ -68,8 +69,10 @@ public final class SequenceClassifier extends Module {
 
     /** Logits after running only the first {@code blocks} encoder blocks (logits are null unless all blocks ran). */
     public Outputs forwardLayers(BertInput in, int blocks) {
-        BertOutput out = encoder.forward(in, true, blocks);
-        return new Outputs(blocks == encoder.config().layers() ? logits(in, out.last()) : null, out);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            BertOutput out = encoder.forward(in, true, blocks);
+            return new Outputs(blocks == encoder.config().layers() ? logits(in, out.last()) : null, out);
+        }
     }
 
     /** Class logits [B, classes]. */

@@ -3,6 +3,7 @@ package ttq.model.nn;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 
 /** Layer normalisation over the last axis with learned gain (ones) and bias (zeros), eps 1e-12 as BERT. */
 public final class LayerNorm extends Module {
@@ -38,6 +39,15 @@ public final class LayerNorm extends Module {
 
     /** gamma * (x - mean) / sqrt(var + eps) + beta over the last axis. */
     public Tensor forward(Tensor x) {
-        return Ops.layerNorm(x, weight, bias, eps);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            return Ops.layerNorm(x, weight, bias, eps);
+        }
+    }
+
+    /** gamma * norm(x + residual) + beta over the last axis: the residual add fused into the norm. */
+    public Tensor forward(Tensor x, Tensor residual) {
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            return Ops.addLayerNorm(x, residual, weight, bias, eps);
+        }
     }
 }

@@ -3,6 +3,7 @@ package ttq.model.quant;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.model.Layer;
 
 /**
@@ -27,7 +28,9 @@ public final class TernaryLinear extends Module implements Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return Ops.linear(x, binary ? Ops.binary(weight) : Ops.ternary(weight), bias);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            return Ops.linear(x, binary ? Ops.binary(weight) : Ops.ternary(weight), bias);
+        }
     }
 
     /** True for binary weights, false for ternary. */

@@ -20,6 +20,7 @@ import ttq.engine.nn.Module;
 import ttq.engine.optim.GradientClipping;
 import ttq.engine.optim.LrSchedule;
 import ttq.engine.optim.Optimizer;
+import ttq.engine.profile.Profiler;
 
 /**
  * The training loop, once: {@code ttq train}, {@code finetune}, {@code distill} and users' own main
@@ -211,13 +212,19 @@ public final class Trainer<B> {
         long t0 = System.nanoTime();
         for (int step = first; step < list.size(); step++) {
             StepInfo info = new StepInfo(epoch, step, list.size(), phase.name(), s.stepsDone);
-            B b = phase.step().prepare(list.get(step), info);
             for (TrainingListener l : listeners) {
                 l.stepStarted(info);
             }
-            opt.zeroGrad();
+            B b;
+            try (Profiler.Scope p = Profiler.section("prepare batch")) {
+                b = phase.step().prepare(list.get(step), info);
+            }
+            try (Profiler.Scope p = Profiler.section("zero gradients")) {
+                opt.zeroGrad();
+            }
             float value;
-            try (StepScope ignored = StepScope.open()) { // this step's activations are reused by the next
+            StepScope scope = StepScope.open(); // this step's activations are reused by the next
+            try {
                 Tensor loss = phase.step().loss(b, info);
                 value = loss.item();
                 if (!Float.isFinite(value)) {
@@ -225,13 +232,19 @@ public final class Trainer<B> {
                             + (phases.size() > 1 ? " (" + phase.name() + ")" : ""));
                 }
                 loss.backward();
-                if (clipNorm > 0) {
-                    GradientClipping.clipGlobalNorm(model.parameters(), clipNorm);
+                try (Profiler.Scope p = Profiler.section("optimizer")) {
+                    if (clipNorm > 0) {
+                        GradientClipping.clipGlobalNorm(model.parameters(), clipNorm);
+                    }
+                    if (phase.schedule() != null) {
+                        phase.schedule().applyTo(opt);
+                    }
+                    opt.step();
                 }
-                if (phase.schedule() != null) {
-                    phase.schedule().applyTo(opt);
+            } finally {
+                try (Profiler.Scope p = Profiler.section("release step memory")) {
+                    scope.close();
                 }
-                opt.step();
             }
             s.lossSum += value;
             s.stepsDone++;

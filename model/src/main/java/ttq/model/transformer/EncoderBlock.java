@@ -4,6 +4,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.model.Layer;
 import ttq.model.nn.LayerNorm;
 
@@ -52,9 +53,11 @@ public final class EncoderBlock extends Module {
 
     /** The block's output for x [B, L, hidden]; padMask [B, 1, 1, L] is 1 at padding positions. */
     public Tensor forward(Tensor x, Tensor padMask) {
-        Tensor a = Ops.dropout(attention.forward(x, padMask), dropout, isTraining(), dropoutSource.random());
-        x = attentionNorm.forward(x.add(a));
-        Tensor f = Ops.dropout(down.forward(up.forward(x).gelu()), dropout, isTraining(), dropoutSource.random());
-        return ffnNorm.forward(x.add(f));
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            Tensor a = Ops.dropout(attention.forward(x, padMask), dropout, isTraining(), dropoutSource.random());
+            x = attentionNorm.forward(x, a);
+            Tensor f = Ops.dropout(down.forward(up.forward(x).gelu()), dropout, isTraining(), dropoutSource.random());
+            return ffnNorm.forward(x, f);
+        }
     }
 }

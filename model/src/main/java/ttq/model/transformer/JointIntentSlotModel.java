@@ -5,6 +5,7 @@ import ttq.engine.GradMode;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.Layer;
 import ttq.model.Linear;
@@ -152,25 +153,27 @@ public final class JointIntentSlotModel extends Module {
 
     /** ids [B * L] (0 = padding), mask [B * L] (1 = token). */
     public Logits forward(int[] ids, float[] mask, int b, int l) {
-        if (l > config.maxLength()) {
-            throw new IllegalArgumentException("sequence length " + l + " exceeds the model's maximum " + config.maxLength());
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            if (l > config.maxLength()) {
+                throw new IllegalArgumentException("sequence length " + l + " exceeds the model's maximum " + config.maxLength());
+            }
+            int d = config.hidden();
+            Tensor tokens = ttmTokens != null ? ttmTokens.forward(ids, b, l) : Ops.indexSelect(denseTokens, 0, ids).reshape(b, l, d);
+            Tensor x = tokens.add(positions.slice(0, 0, l));
+            x = Ops.dropout(embeddingNorm.forward(x), config.dropout(), isTraining(), dropoutSource.random());
+            float[] pad = new float[mask.length];
+            for (int i = 0; i < pad.length; i++) {
+                pad[i] = mask[i] == 0f ? 1f : 0f;
+            }
+            Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
+            for (EncoderBlock block : blocks) {
+                x = block.forward(x, padMask);
+            }
+            Tensor first = x.slice(1, 0, 1).reshape(b, d);
+            Tensor intents = intentOut.forward(intentHidden.forward(first).tanh());
+            Tensor slots = slotOut.forward(slotHidden.forward(x.reshape(b * l, d)).gelu());
+            return new Logits(intents, slots);
         }
-        int d = config.hidden();
-        Tensor tokens = ttmTokens != null ? ttmTokens.forward(ids, b, l) : Ops.indexSelect(denseTokens, 0, ids).reshape(b, l, d);
-        Tensor x = tokens.add(positions.slice(0, 0, l));
-        x = Ops.dropout(embeddingNorm.forward(x), config.dropout(), isTraining(), dropoutSource.random());
-        float[] pad = new float[mask.length];
-        for (int i = 0; i < pad.length; i++) {
-            pad[i] = mask[i] == 0f ? 1f : 0f;
-        }
-        Tensor padMask = Tensor.wrap(pad, b, 1, 1, l);
-        for (EncoderBlock block : blocks) {
-            x = block.forward(x, padMask);
-        }
-        Tensor first = x.slice(1, 0, 1).reshape(b, d);
-        Tensor intents = intentOut.forward(intentHidden.forward(first).tanh());
-        Tensor slots = slotOut.forward(slotHidden.forward(x.reshape(b * l, d)).gelu());
-        return new Logits(intents, slots);
     }
 
     /** Intent cross-entropy plus slot cross-entropy (slot targets -100 are ignored). */

@@ -4,6 +4,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.engine.quant.LearnedScaleQuantizer;
 import ttq.model.Layer;
 
@@ -37,21 +38,21 @@ public final class MultiHeadAttention extends Module {
 
     /** x [B, L, D]; padMask [B, 1, 1, L] with 1 at padding positions. */
     public Tensor forward(Tensor x, Tensor padMask) {
-        int b = x.dim(0), l = x.dim(1), d = x.dim(2);
-        Tensor q = heads(query.forward(x), b, l), k = heads(key.forward(x), b, l), v = heads(value.forward(x), b, l);
-        if (qQuant != null) {
-            q = qQuant.forward(q);
-            k = kQuant.forward(k);
-            v = vQuant.forward(v);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            // q, k, v stay [B, L, H * dh]: the fused attention ops read the heads in place
+            Tensor q = query.forward(x), k = key.forward(x), v = value.forward(x);
+            if (qQuant != null) { // one scale per tensor: the same codes in either layout
+                q = qQuant.forward(q);
+                k = kQuant.forward(k);
+                v = vQuant.forward(v);
+            }
+            Tensor p = Ops.attentionScores(q, k, padMask, heads, (float) (1.0 / Math.sqrt(headDim)));
+            if (pQuant != null) {
+                p = pQuant.forward(p);
+            }
+            p = Ops.dropout(p, dropout, isTraining(), dropoutSource.random());
+            return output.forward(Ops.attentionContext(p, v, heads));
         }
-        Tensor scores = Ops.matmul(q, false, k, true).mul((float) (1.0 / Math.sqrt(headDim))).maskedFill(padMask, -1e9f);
-        Tensor p = scores.softmax(-1);
-        if (pQuant != null) {
-            p = pQuant.forward(p);
-        }
-        p = Ops.dropout(p, dropout, isTraining(), dropoutSource.random());
-        Tensor context = p.matmul(v).permute(0, 2, 1, 3).reshape(b, l, d);
-        return output.forward(context);
     }
 
     /** The query, key, value and output projections, in that order. */
@@ -67,9 +68,5 @@ public final class MultiHeadAttention extends Module {
     /** Number of heads. */
     public int heads() {
         return heads;
-    }
-
-    private Tensor heads(Tensor t, int b, int l) {
-        return t.reshape(b, l, heads, headDim).permute(0, 2, 1, 3);
     }
 }

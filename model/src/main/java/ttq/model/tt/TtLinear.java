@@ -9,6 +9,7 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
@@ -333,42 +334,44 @@ public final class TtLinear extends Module implements ttq.model.Layer {
     /** x [..., N] to y [..., M]. */
     @Override
     public Tensor forward(Tensor x) {
-        if (x.rank() < 1 || x.dim(-1) != n) {
-            throw new IllegalArgumentException("TtLinear(" + n + "->" + m + "): input shape " + Arrays.toString(x.shape())
-                    + " must end in " + n);
-        }
-        int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
-        int batch = x.numel() / n;
-        int[] xShape = new int[d + 1];
-        xShape[0] = batch;
-        System.arraycopy(inModes, 0, xShape, 1, d);
-        int[] outShape = Arrays.copyOf(lead, lead.length + 1);
-        outShape[lead.length] = m;
-        if (batch == 0) { // no rows: nothing to contract, and a network needs sizes >= 1
-            Tensor empty = Tensor.zeros(outShape);
-            return bias == null ? empty : empty.add(bias);
-        }
-        if (inputQuantizer != null) {
-            x = inputQuantizer.forward(x);
-        }
-        Tensor[] source = effectiveCores();
-        if (usesFusedPath(batch)) {
-            Tensor[] outCores = new Tensor[d], inCores = new Tensor[d];
-            for (int k = 0; k < d; k++) {
-                outCores[k] = coreView(source, k);
-                inCores[k] = coreView(source, d + k);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            if (x.rank() < 1 || x.dim(-1) != n) {
+                throw new IllegalArgumentException("TtLinear(" + n + "->" + m + "): input shape " + Arrays.toString(x.shape())
+                        + " must end in " + n);
             }
-            Tensor u = outPlan().execute(outCores).reshape(m, ranks[d]);
-            Tensor v = inPlan().execute(inCores).reshape(ranks[d], n);
-            return Ops.factoredLinear(x.reshape(batch, n), v, u, bias).reshape(outShape);
+            int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
+            int batch = x.numel() / n;
+            int[] xShape = new int[d + 1];
+            xShape[0] = batch;
+            System.arraycopy(inModes, 0, xShape, 1, d);
+            int[] outShape = Arrays.copyOf(lead, lead.length + 1);
+            outShape[lead.length] = m;
+            if (batch == 0) { // no rows: nothing to contract, and a network needs sizes >= 1
+                Tensor empty = Tensor.zeros(outShape);
+                return bias == null ? empty : empty.add(bias);
+            }
+            if (inputQuantizer != null) {
+                x = inputQuantizer.forward(x);
+            }
+            Tensor[] source = effectiveCores();
+            if (usesFusedPath(batch)) {
+                Tensor[] outCores = new Tensor[d], inCores = new Tensor[d];
+                for (int k = 0; k < d; k++) {
+                    outCores[k] = coreView(source, k);
+                    inCores[k] = coreView(source, d + k);
+                }
+                Tensor u = outPlan().execute(outCores).reshape(m, ranks[d]);
+                Tensor v = inPlan().execute(inCores).reshape(ranks[d], n);
+                return Ops.factoredLinear(x.reshape(batch, n), v, u, bias).reshape(outShape);
+            }
+            Tensor[] inputs = new Tensor[2 * d + 1];
+            inputs[0] = x.reshape(xShape);
+            for (int k = 0; k < 2 * d; k++) {
+                inputs[k + 1] = coreView(source, k);
+            }
+            Tensor y = plan(batch).execute(inputs).reshape(outShape);
+            return bias == null ? y : y.add(bias);
         }
-        Tensor[] inputs = new Tensor[2 * d + 1];
-        inputs[0] = x.reshape(xShape);
-        for (int k = 0; k < 2 * d; k++) {
-            inputs[k + 1] = coreView(source, k);
-        }
-        Tensor y = plan(batch).execute(inputs).reshape(outShape);
-        return bias == null ? y : y.add(bias);
     }
 
     /** The dense W [M, N] (tests and debugging only). */

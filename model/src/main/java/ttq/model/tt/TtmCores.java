@@ -90,37 +90,53 @@ final class TtmCores {
         return m;
     }
 
-    /** The dense W [rows, cols] by contracting all cores (tests and debugging). */
+    private ContractionPlan densePlan;
+
+    /** The cheapest order to contract all cores into the dense [rows, cols] matrix (found once). */
+    ContractionPlan densePlan() {
+        if (densePlan == null) {
+            TensorNetwork.Builder nb = TensorNetwork.builder();
+            String[] out = new String[2 * d];
+            for (int k = 0; k < d; k++) {
+                nb.size("i" + (k + 1), rowModes[k]).size("j" + (k + 1), colModes[k]);
+                out[k] = "i" + (k + 1);
+                out[d + k] = "j" + (k + 1);
+                if (k > 0) {
+                    nb.size("p" + k, ranks[k]);
+                }
+            }
+            for (int k = 0; k < d; k++) {
+                List<String> ls = new ArrayList<>();
+                if (k > 0) {
+                    ls.add("p" + k);
+                }
+                ls.add("i" + (k + 1));
+                ls.add("j" + (k + 1));
+                if (k < d - 1) {
+                    ls.add("p" + (k + 1));
+                }
+                nb.tensor("F" + (k + 1), ls.toArray(new String[0]));
+            }
+            densePlan = ContractionPlan.optimal(nb.output(out).build());
+        }
+        return densePlan;
+    }
+
+    /** The dense W [rows, cols] by contracting all cores (differentiable). */
     Tensor toDense(Tensor[] cores) {
-        TensorNetwork.Builder nb = TensorNetwork.builder();
-        String[] out = new String[2 * d];
         Tensor[] inputs = new Tensor[d];
         for (int k = 0; k < d; k++) {
-            nb.size("i" + (k + 1), rowModes[k]).size("j" + (k + 1), colModes[k]);
-            out[k] = "i" + (k + 1);
-            out[d + k] = "j" + (k + 1);
-            if (k > 0) {
-                nb.size("p" + k, ranks[k]);
-            }
-        }
-        for (int k = 0; k < d; k++) {
-            List<String> ls = new ArrayList<>();
             List<Integer> dims = new ArrayList<>();
             if (k > 0) {
-                ls.add("p" + k);
                 dims.add(ranks[k]);
             }
-            ls.add("i" + (k + 1));
             dims.add(rowModes[k]);
-            ls.add("j" + (k + 1));
             dims.add(colModes[k]);
             if (k < d - 1) {
-                ls.add("p" + (k + 1));
                 dims.add(ranks[k + 1]);
             }
-            nb.tensor("F" + (k + 1), ls.toArray(new String[0]));
             inputs[k] = cores[k].reshape(dims.stream().mapToInt(Integer::intValue).toArray());
         }
-        return ContractionPlan.optimal(nb.output(out).build()).execute(inputs).reshape(rows, cols);
+        return densePlan().execute(inputs).reshape(rows, cols);
     }
 }

@@ -9,15 +9,19 @@ import java.util.Random;
 import ttq.engine.Ops;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
  * An embedding table (vocabulary x hidden) in tensor-train-matrix format: cores
  * F_k [p_{k-1}, m_k, n_k, p_k] with prod(m) >= vocabulary (the table is padded up to the product
- * of the row modes; padded rows are never looked up) and prod(n) = hidden. A lookup gathers, per
- * core, only the slices F_k[:, i_k(id), :, :] of the requested ids and contracts them along the
- * bonds with the batch as a shared axis: the table is never built. Initialisation: entries of the
- * reconstructed table have variance 1 / hidden (rows of unit expected norm).
+ * of the row modes; padded rows are never looked up) and prod(n) = hidden. A lookup of few
+ * distinct ids gathers, per core, only the slices F_k[:, i_k(id), :, :] of those ids and contracts
+ * them along the bonds with the batch as a shared axis; when that would cost more multiply-adds than
+ * contracting the whole table (a training batch of hundreds of distinct words: the table's cost does
+ * not grow with the batch, and its products are large GEMMs), the table is built and its rows
+ * gathered. Initialisation: entries of the reconstructed table have variance 1 / hidden (rows of
+ * unit expected norm).
  */
 public final class TtmEmbedding extends Module {
     private final TtmCores spec;
@@ -148,37 +152,47 @@ public final class TtmEmbedding extends Module {
 
     /** Rows for ids (any shape [...]) as [..., hidden]; each id must be in [0, vocabulary). */
     public Tensor forward(int[] ids, int... idsShape) {
-        int count = 1;
-        for (int s : idsShape) {
-            count *= s;
-        }
-        if (count != ids.length) {
-            throw new IllegalArgumentException("TtmEmbedding: " + ids.length + " ids for shape " + Arrays.toString(idsShape));
-        }
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocabulary) {
-                throw new IndexOutOfBoundsException("TtmEmbedding: id " + ids[i] + " at position " + i
-                        + " out of range [0, " + vocabulary + ")");
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            int count = 1;
+            for (int s : idsShape) {
+                count *= s;
             }
+            if (count != ids.length) {
+                throw new IllegalArgumentException("TtmEmbedding: " + ids.length + " ids for shape " + Arrays.toString(idsShape));
+            }
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] < 0 || ids[i] >= vocabulary) {
+                    throw new IndexOutOfBoundsException("TtmEmbedding: id " + ids[i] + " at position " + i
+                            + " out of range [0, " + vocabulary + ")");
+                }
+            }
+            if (ids.length == 0) {
+                int[] empty = Arrays.copyOf(idsShape, idsShape.length + 1);
+                empty[idsShape.length] = spec.cols;
+                return Tensor.zeros(empty);
+            }
+            int[] outShape = Arrays.copyOf(idsShape, idsShape.length + 1);
+            outShape[idsShape.length] = spec.cols;
+            // contract each distinct id once (a batch repeats words), then spread the rows to the tokens
+            java.util.LinkedHashMap<Integer, Integer> slot = new java.util.LinkedHashMap<>();
+            int[] inverse = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                Integer at = slot.putIfAbsent(ids[i], slot.size());
+                inverse[i] = at == null ? slot.size() - 1 : at;
+            }
+            int[] unique = new int[slot.size()];
+            slot.forEach((id, at) -> unique[at] = id);
+            if (buildsTable(unique.length)) {
+                return Ops.indexSelect(spec.toDense(effectiveCores()), 0, ids).reshape(outShape);
+            }
+            Tensor rows = lookup(unique);
+            return (unique.length == ids.length && isIdentity(inverse) ? rows : Ops.indexSelect(rows, 0, inverse)).reshape(outShape);
         }
-        if (ids.length == 0) {
-            int[] empty = Arrays.copyOf(idsShape, idsShape.length + 1);
-            empty[idsShape.length] = spec.cols;
-            return Tensor.zeros(empty);
-        }
-        // contract each distinct id once (a batch repeats words), then spread the rows to the tokens
-        java.util.LinkedHashMap<Integer, Integer> slot = new java.util.LinkedHashMap<>();
-        int[] inverse = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            Integer at = slot.putIfAbsent(ids[i], slot.size());
-            inverse[i] = at == null ? slot.size() - 1 : at;
-        }
-        int[] unique = new int[slot.size()];
-        slot.forEach((id, at) -> unique[at] = id);
-        int[] outShape = Arrays.copyOf(idsShape, idsShape.length + 1);
-        outShape[idsShape.length] = spec.cols;
-        Tensor rows = lookup(unique);
-        return (unique.length == ids.length && isIdentity(inverse) ? rows : Ops.indexSelect(rows, 0, inverse)).reshape(outShape);
+    }
+
+    /** Whether looking up this many distinct ids costs more multiply-adds than building the whole table. */
+    public boolean buildsTable(int distinctIds) {
+        return plan(distinctIds).flops() > spec.densePlan().flops();
     }
 
     private static boolean isIdentity(int[] p) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import ttq.engine.Tensor;
 import ttq.engine.nn.Module;
+import ttq.engine.profile.Profiler;
 import ttq.engine.quant.LearnedScaleQuantizer;
 
 /**
@@ -162,31 +163,33 @@ public final class TtmLinear extends Module {
 
     /** x [..., N] to y [..., M]. */
     public Tensor forward(Tensor x) {
-        int n = spec.cols, d = spec.d;
-        if (x.rank() < 1 || x.dim(-1) != n) {
-            throw new IllegalArgumentException("TtmLinear(" + n + "->" + spec.rows + "): input shape "
-                    + Arrays.toString(x.shape()) + " must end in " + n);
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            int n = spec.cols, d = spec.d;
+            if (x.rank() < 1 || x.dim(-1) != n) {
+                throw new IllegalArgumentException("TtmLinear(" + n + "->" + spec.rows + "): input shape "
+                        + Arrays.toString(x.shape()) + " must end in " + n);
+            }
+            int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
+            int batch = x.numel() / n;
+            if (batch == 0) {
+                int[] empty = Arrays.copyOf(lead, lead.length + 1);
+                empty[lead.length] = spec.rows;
+                return Tensor.zeros(empty);
+            }
+            int[] xs = new int[d + 1];
+            xs[0] = batch;
+            System.arraycopy(spec.colModes, 0, xs, 1, d);
+            Tensor[] inputs = new Tensor[d + 1];
+            inputs[0] = x.reshape(xs);
+            Tensor[] source = effectiveCores();
+            for (int k = 0; k < d; k++) {
+                inputs[k + 1] = view(source, k);
+            }
+            int[] outShape = Arrays.copyOf(lead, lead.length + 1);
+            outShape[lead.length] = spec.rows;
+            Tensor y = plan(batch).execute(inputs).reshape(outShape);
+            return bias == null ? y : y.add(bias);
         }
-        int[] lead = Arrays.copyOf(x.shape(), x.rank() - 1);
-        int batch = x.numel() / n;
-        if (batch == 0) {
-            int[] empty = Arrays.copyOf(lead, lead.length + 1);
-            empty[lead.length] = spec.rows;
-            return Tensor.zeros(empty);
-        }
-        int[] xs = new int[d + 1];
-        xs[0] = batch;
-        System.arraycopy(spec.colModes, 0, xs, 1, d);
-        Tensor[] inputs = new Tensor[d + 1];
-        inputs[0] = x.reshape(xs);
-        Tensor[] source = effectiveCores();
-        for (int k = 0; k < d; k++) {
-            inputs[k + 1] = view(source, k);
-        }
-        int[] outShape = Arrays.copyOf(lead, lead.length + 1);
-        outShape[lead.length] = spec.rows;
-        Tensor y = plan(batch).execute(inputs).reshape(outShape);
-        return bias == null ? y : y.add(bias);
     }
 
     /** The dense weight [M, N] the cores represent (for tests and debugging; training never forms it). */

@@ -3,6 +3,7 @@ package ttq.tools.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,18 +17,24 @@ import ttq.engine.GradMode;
 import ttq.engine.StepScope;
 import ttq.engine.Tensor;
 import ttq.engine.optim.Adam;
+import ttq.engine.profile.ProfileReport;
+import ttq.engine.profile.Profiler;
 import ttq.kernels.Blas;
+import ttq.kernels.Parallel;
 import ttq.model.transformer.JointIntentSlotModel;
 import ttq.model.transformer.TransformerConfig;
 import ttq.tools.UsageException;
 
 /**
  * {@code ttq bench step}: one training step (forward, backward, Adam) and one inference forward of
- * the ATIS model, dense and TT, on batch 32 x 24, beside ../shared/peers/torch_atis_step.py (the
- * same model in PyTorch) run in the same call. Prints the peer's JSON fields for ttq too.
+ * the ATIS model on batch 32 x 24, dense, TT (FP32) and TT INT8 QAT (as {@code train --bits 8}),
+ * at each thread count, beside ../shared/peers/torch_atis_step.py (the same model in PyTorch) run
+ * {@code --peer-runs} times in the same call at the same thread count, its fastest run taken as the
+ * reference (its step swings by up to 2x from run to run). {@code --profile N} records N more steps
+ * of each model and writes the profile under {@code --out}.
  */
 @Command(name = "step", mixinStandardHelpOptions = true,
-        description = "ATIS model train step and inference time, dense and TT, vs PyTorch (torch_atis_step.py).")
+        description = "ATIS model train step and inference time, dense, TT and TT INT8, vs PyTorch (torch_atis_step.py).")
 public final class StepBenchCommand implements Callable<Integer> {
     @Option(names = "--peer", defaultValue = "../shared/peers/torch_atis_step.py", description = "PyTorch peer script (default ${DEFAULT-VALUE}); 'none' to skip.")
     String peer;
@@ -35,13 +42,25 @@ public final class StepBenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch (default ${DEFAULT-VALUE}).")
     String python;
 
+    @Option(names = "--peer-runs", defaultValue = "3", description = "Peer runs per thread count; the fastest is the reference (default ${DEFAULT-VALUE}).")
+    int peerRuns;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu (the CUDA backend is not built yet).")
     String device;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts to run (default: 1 and all cores).")
+    List<Integer> threads;
+
+    @Option(names = "--models", split = ",", defaultValue = "dense,tt,tt-int8", description = "Models (default ${DEFAULT-VALUE}).")
+    List<String> models;
 
     @Option(names = "--steps", defaultValue = "8", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--out", description = "Directory for bench-step.csv/.json/.md.")
+    @Option(names = "--profile", defaultValue = "0", description = "Also profile this many steps of each model (at the most threads) into --out/profile-MODEL/.")
+    int profile;
+
+    @Option(names = "--out", description = "Directory for bench-step.csv/.json/.md (and the profiles).")
     Path out;
 
     private static final int B = 32, L = 24, V = 800, NI = 26, NS = 130;
@@ -51,67 +70,84 @@ public final class StepBenchCommand implements Callable<Integer> {
         if (!device.equals("cpu")) {
             throw new UsageException("--device " + device + ": only cpu is available (no CUDA backend in this build)");
         }
-        if (steps < 3) {
-            throw new UsageException("--steps must be at least 3");
+        UsageException.require(steps >= 3, "--steps must be at least 3");
+        UsageException.require(peerRuns >= 1, "--peer-runs must be at least 1");
+        UsageException.require(profile >= 0, "--profile must be >= 0");
+        UsageException.require(profile == 0 || out != null, "--profile needs --out (the folder the profiles are written to)");
+        for (String m : models) {
+            UsageException.require(List.of("dense", "tt", "tt-int8").contains(m), "--models: unknown model '" + m + "' (dense, tt, tt-int8)");
         }
-        Map<String, JsonNode> peerRows = runPeer();
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Integer> counts = threads != null ? threads : cores > 1 ? List.of(1, cores) : List.of(1);
+        for (int n : counts) {
+            UsageException.require(n >= 1 && n <= cores, "--threads " + n + ": must be in 1.." + cores + " (the cores of this machine)");
+        }
+        int most = counts.stream().mapToInt(Integer::intValue).max().orElse(1);
         ObjectMapper json = new ObjectMapper();
         BenchTable t = new BenchTable("ttq bench step (ATIS model, batch " + B + " x " + L + ")",
-                List.of("model", "params", "ttq train step ms", "torch train step ms", "ttq/torch train", "ttq infer ms",
-                        "torch infer ms", "ttq/torch infer"));
-        t.context("threads", Blas.threads() + " (OpenBLAS), " + Runtime.getRuntime().availableProcessors() + " cores");
+                List.of("threads", "model", "params", "ttq train step ms", "torch train step ms", "ttq/torch train", "ttq infer ms",
+                        "torch infer ms", "ttq/torch infer", "train speed-up vs 1 thread", "train vs FP32 TT"));
+        t.context("machine", cores + " cores; OpenBLAS " + Blas.coreName() + " (single-threaded; ttq splits products over its workers)");
         t.context("model", "as the peer: 2 post-LN blocks, hidden 768, 12 heads, FFN 3072, vocab 800, 26 intents, 130 slot tags,"
-                + " no dropout; TT rank 10, TTM embedding rank 30, FP32");
-        t.context("peer", peerRows.isEmpty() ? "not run (" + peer + ")" : peerRows.values().iterator().next().get("peer").asText());
-        for (String format : List.of("dense", "tt")) {
-            TransformerConfig c = TransformerConfig.atisTable1(V, NI, NS, format, 32, 64, 0f);
-            JointIntentSlotModel m = new JointIntentSlotModel(c, 1);
-            Adam opt = new Adam(m.parameters(), 1e-3f, 0.9f, 0.98f, 1e-8f, 0f);
-            Random r = new Random(2);
-            int[] ids = new int[B * L], slots = new int[B * L], intents = new int[B];
-            float[] mask = new float[B * L];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = 1 + r.nextInt(V - 1);
-                slots[i] = r.nextInt(NS);
-                mask[i] = 1f;
-            }
-            for (int i = 0; i < B; i++) {
-                intents[i] = r.nextInt(NI);
-            }
-            double train = Timing.quickMedian(() -> {
-                opt.zeroGrad();
-                try (StepScope ignored = StepScope.open()) {
-                    Tensor loss = m.loss(m.forward(ids, mask, B, L), intents, slots);
-                    loss.backward();
-                    opt.step();
+                + " no dropout; TT rank 10, TTM embedding rank 30; tt-int8: INT8 fake-quantized TT cores, layer inputs and attention"
+                + " (as train --bits 8)");
+        t.context("timing", "ttq: median of " + steps + " steps after 3 warm-up steps; torch: the fastest of " + peerRuns
+                + " runs of the peer (each reports its median of 6 steps)");
+        Map<String, Double> oneThread = new HashMap<>();
+        String peerName = null;
+        for (int n : counts) {
+            Parallel.setThreads(n);
+            Map<String, double[]> peerBest = new HashMap<>();
+            for (int run = 0; run < peerRuns; run++) {
+                for (JsonNode p : PeerScript.run(python, Path.of(peer), String.valueOf(n))) {
+                    peerName = p.get("peer").asText();
+                    double[] best = peerBest.computeIfAbsent(p.get("model").asText(), k -> new double[] {Double.MAX_VALUE, Double.MAX_VALUE});
+                    best[0] = Math.min(best[0], p.get("train_step_ms").asDouble());
+                    best[1] = Math.min(best[1], p.get("infer_ms").asDouble());
                 }
-            }, 3, steps);
-            m.eval();
-            double infer;
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
-                infer = Timing.quickMedian(() -> {
-                    try (StepScope step = StepScope.open()) {
-                        m.forward(ids, mask, B, L);
-                    }
-                }, 3, steps);
             }
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("peer", "ttq");
-            row.put("threads", Blas.threads());
-            row.put("model", format);
-            row.put("batch", B);
-            row.put("seq", L);
-            row.put("params", m.parameterCount());
-            row.put("train_step_ms", Math.round(train / 1e4) / 100.0);
-            row.put("infer_ms", Math.round(infer / 1e4) / 100.0);
-            row.put("tokens_per_s_train", Math.round(B * L / (train / 1e9)));
-            System.out.println(json.writeValueAsString(row));
-            JsonNode p = peerRows.get(format);
-            double pt = p == null ? Double.NaN : p.get("train_step_ms").asDouble(), pi = p == null ? Double.NaN : p.get("infer_ms").asDouble();
-            t.row(format, String.valueOf(m.parameterCount()), f(train / 1e6), Double.isNaN(pt) ? "-" : f(pt),
-                    Double.isNaN(pt) ? "-" : f(train / 1e6 / pt), f(infer / 1e6), Double.isNaN(pi) ? "-" : f(pi),
-                    Double.isNaN(pi) ? "-" : f(infer / 1e6 / pi));
+            Double fp32Tt = null;
+            for (String model : models) {
+                Bench b = new Bench(model);
+                double train = Timing.quickMedian(b::trainStep, 3, steps) / 1e6;
+                double infer = b.inferMs();
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("peer", "ttq");
+                row.put("threads", n);
+                row.put("model", model);
+                row.put("batch", B);
+                row.put("seq", L);
+                row.put("params", b.model.parameterCount());
+                row.put("train_step_ms", Math.round(train * 100) / 100.0);
+                row.put("infer_ms", Math.round(infer * 100) / 100.0);
+                row.put("tokens_per_s_train", Math.round(B * L / (train / 1e3)));
+                System.out.println(json.writeValueAsString(row));
+                double[] p = peerBest.get(model);
+                if (n == 1) {
+                    oneThread.put(model, train);
+                }
+                if (model.equals("tt")) {
+                    fp32Tt = train;
+                }
+                Double single = oneThread.get(model);
+                t.row(String.valueOf(n), model, String.valueOf(b.model.parameterCount()), f(train), p == null ? "-" : f(p[0]),
+                        p == null ? "-" : f(train / p[0]), f(infer), p == null ? "-" : f(p[1]), p == null ? "-" : f(infer / p[1]),
+                        single == null || n == 1 ? "-" : f(single / train),
+                        model.equals("tt-int8") && fp32Tt != null ? f(train / fp32Tt) : "-");
+                if (profile > 0 && n == most) {
+                    Path dir = out.resolve("profile-" + model);
+                    ProfileReport r = Profiler.record(b.model, () -> {
+                        for (int i = 0; i < profile; i++) {
+                            b.trainStep();
+                        }
+                    });
+                    r.write(dir, profile, "ttq bench step: " + model + " train step, " + n + " threads, batch " + B + " x " + L);
+                    System.out.println("wrote " + dir.resolve("profile.{md,csv}") + " and trace.json");
+                }
+            }
         }
+        Parallel.setThreads(cores);
+        t.context("peer", peerName == null ? "not run (" + peer + ")" : peerName);
         System.out.print(t.format());
         if (out != null) {
             t.write(out, "bench-step");
@@ -120,12 +156,60 @@ public final class StepBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, JsonNode> runPeer() throws Exception {
-        Map<String, JsonNode> rows = new HashMap<>();
-        for (JsonNode n : PeerScript.run(python, Path.of(peer), PeerScript.threads())) {
-            rows.put(n.get("model").asText(), n);
+    /** One model with its optimizer and a fixed random batch. */
+    private static final class Bench {
+        final JointIntentSlotModel model;
+        final Adam opt;
+        final int[] ids = new int[B * L], slots = new int[B * L], intents = new int[B];
+        final float[] mask = new float[B * L];
+
+        Bench(String name) {
+            boolean tt = !name.equals("dense");
+            TransformerConfig c = TransformerConfig.atisTable1(V, NI, NS, tt ? "tt" : "dense", name.equals("tt-int8") ? 8 : 32, 64, 0f);
+            model = new JointIntentSlotModel(c, 1);
+            opt = new Adam(model.parameters(), 1e-3f, 0.9f, 0.98f, 1e-8f, 0f);
+            Random r = new Random(2);
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = 1 + r.nextInt(V - 1);
+                slots[i] = r.nextInt(NS);
+                mask[i] = 1f;
+            }
+            for (int i = 0; i < B; i++) {
+                intents[i] = r.nextInt(NI);
+            }
         }
-        return rows;
+
+        /** Zero gradients, forward, loss, backward, Adam: the sections a Trainer step has. */
+        void trainStep() {
+            try (Profiler.Scope s = Profiler.section("zero gradients")) {
+                opt.zeroGrad();
+            }
+            StepScope step = StepScope.open();
+            try {
+                Tensor loss = model.loss(model.forward(ids, mask, B, L), intents, slots);
+                loss.backward();
+                try (Profiler.Scope s = Profiler.section("optimizer")) {
+                    opt.step();
+                }
+            } finally {
+                try (Profiler.Scope s = Profiler.section("release step memory")) {
+                    step.close();
+                }
+            }
+        }
+
+        double inferMs() {
+            model.eval();
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                return Timing.quickMedian(() -> {
+                    try (StepScope step = StepScope.open()) {
+                        model.forward(ids, mask, B, L);
+                    }
+                }, 3, 8) / 1e6;
+            } finally {
+                model.train(true);
+            }
+        }
     }
 
     private static String f(double v) {
