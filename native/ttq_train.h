@@ -291,6 +291,23 @@ static int ttq_attn_context_backward(int L, int H, int dh, const float* p, const
     return 0;
 }
 
+// xhat = (x - m) * rs and y = gamma * xhat + beta over one row (x may be xhat itself).
+__attribute__((target("avx2,fma")))
+static inline void ttq_norm_affine_avx2(const float* x, int d, float m, float rs, const float* gamma, const float* beta, float* xhat, float* y) {
+    const __m256 vm = _mm256_set1_ps(m), vr = _mm256_set1_ps(rs);
+    int j = 0;
+    for (; j + 8 <= d; j += 8) {
+        __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm), vr);
+        _mm256_storeu_ps(xhat + j, h);
+        _mm256_storeu_ps(y + j, _mm256_fmadd_ps(h, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+    }
+    for (; j < d; j++) {
+        float h = (x[j] - m) * rs;
+        xhat[j] = h;
+        y[j] = h * gamma[j] + beta[j];
+    }
+}
+
 // Rows [r0, r1) of y = gamma * xhat + beta, xhat = (s - mean(s)) / sqrt(var(s) + eps), s = x + res
 // (res absent when hasRes is 0): writes xhat and 1/std per row for the backward. Moments as the
 // inference runtime's layer norm (ttq_row_moments_*), the sum s formed in xhat first.
@@ -318,11 +335,15 @@ static void ttq_layernorm_forward(int d, const float* x, const float* res, int h
         }
         const float m = (float) mean, rs = (float) (1.0 / sqrt(var + eps));
         rstd[r] = rs;
-        float* yr = y + r * d;
-        for (int j = 0; j < d; j++) {
-            float h = (xr[j] - m) * rs;
-            hr[j] = h;
-            yr[j] = h * gamma[j] + beta[j];
+        if (avx2) {
+            ttq_norm_affine_avx2(xr, d, m, rs, gamma, beta, hr, y + r * d);
+        } else {
+            float* yr = y + r * d;
+            for (int j = 0; j < d; j++) {
+                float h = (xr[j] - m) * rs;
+                hr[j] = h;
+                yr[j] = h * gamma[j] + beta[j];
+            }
         }
     }
 }
@@ -330,31 +351,146 @@ static void ttq_layernorm_forward(int d, const float* x, const float* res, int h
 // Backward of ttq_layernorm_forward over rows [r0, r1): g = dy * gamma, dx = rstd * (g - mean(g) -
 // xhat * mean(g * xhat)); the rows' dgamma = sum dy * xhat and dbeta = sum dy are added into
 // dgamma[0, d) and dbeta[0, d) (this block's partial sums: the caller adds the blocks in order).
-static void ttq_layernorm_backward(int d, const float* xhat, const float* rstd, const float* gamma, const float* dy, float* dx,
-                                   float* dgamma, float* dbeta, int64_t r0, int64_t r1) {
+// The row sums run in float lanes, added in double at the end (about 1e-7 from double sums).
+__attribute__((target("avx2,fma")))
+static void ttq_layernorm_backward_avx2(int d, const float* xhat, const float* rstd, const float* gamma, const float* dy, float* dx,
+                                        float* dgamma, float* dbeta, int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
         const float* hr = xhat + r * d;
         const float* gr = dy + r * d;
         float* dr = dx + r * d;
-        double sg0 = 0, sg1 = 0, sx0 = 0, sx1 = 0;
+        __m256 sg0 = _mm256_setzero_ps(), sg1 = _mm256_setzero_ps(), sx0 = _mm256_setzero_ps(), sx1 = _mm256_setzero_ps();
         int j = 0;
-        for (; j + 2 <= d; j += 2) {
-            float g0 = gr[j] * gamma[j], g1 = gr[j + 1] * gamma[j + 1];
-            sg0 += g0;
-            sg1 += g1;
-            sx0 += (double) g0 * hr[j];
-            sx1 += (double) g1 * hr[j + 1];
+        for (; j + 16 <= d; j += 16) {
+            __m256 g0 = _mm256_mul_ps(_mm256_loadu_ps(gr + j), _mm256_loadu_ps(gamma + j));
+            __m256 g1 = _mm256_mul_ps(_mm256_loadu_ps(gr + j + 8), _mm256_loadu_ps(gamma + j + 8));
+            sg0 = _mm256_add_ps(sg0, g0);
+            sg1 = _mm256_add_ps(sg1, g1);
+            sx0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(hr + j), sx0);
+            sx1 = _mm256_fmadd_ps(g1, _mm256_loadu_ps(hr + j + 8), sx1);
+        }
+        float lg[8], lx[8];
+        _mm256_storeu_ps(lg, _mm256_add_ps(sg0, sg1));
+        _mm256_storeu_ps(lx, _mm256_add_ps(sx0, sx1));
+        double sg = 0, sx = 0;
+        for (int l = 0; l < 8; l++) {
+            sg += lg[l];
+            sx += lx[l];
         }
         for (; j < d; j++) {
             float g0 = gr[j] * gamma[j];
-            sg0 += g0;
-            sx0 += (double) g0 * hr[j];
+            sg += g0;
+            sx += (double) g0 * hr[j];
         }
-        const float mg = (float) ((sg0 + sg1) / d), mgx = (float) ((sx0 + sx1) / d), rs = rstd[r];
-        for (j = 0; j < d; j++) {
+        const float mg = (float) (sg / d), mgx = (float) (sx / d), rs = rstd[r];
+        const __m256 vmg = _mm256_set1_ps(mg), vmgx = _mm256_set1_ps(mgx), vrs = _mm256_set1_ps(rs);
+        for (j = 0; j + 8 <= d; j += 8) {
+            __m256 dyv = _mm256_loadu_ps(gr + j), h = _mm256_loadu_ps(hr + j);
+            __m256 t = _mm256_fnmadd_ps(h, vmgx, _mm256_sub_ps(_mm256_mul_ps(dyv, _mm256_loadu_ps(gamma + j)), vmg));
+            _mm256_storeu_ps(dr + j, _mm256_mul_ps(vrs, t));
+            _mm256_storeu_ps(dgamma + j, _mm256_fmadd_ps(dyv, h, _mm256_loadu_ps(dgamma + j)));
+            _mm256_storeu_ps(dbeta + j, _mm256_add_ps(dyv, _mm256_loadu_ps(dbeta + j)));
+        }
+        for (; j < d; j++) {
             dr[j] = rs * (gr[j] * gamma[j] - mg - hr[j] * mgx);
             dgamma[j] += gr[j] * hr[j];
             dbeta[j] += gr[j];
+        }
+    }
+}
+
+static void ttq_layernorm_backward_c(int d, const float* xhat, const float* rstd, const float* gamma, const float* dy, float* dx,
+                                     float* dgamma, float* dbeta, int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+        const float* hr = xhat + r * d;
+        const float* gr = dy + r * d;
+        float* dr = dx + r * d;
+        double sg = 0, sx = 0;
+        for (int j = 0; j < d; j++) {
+            float g0 = gr[j] * gamma[j];
+            sg += g0;
+            sx += (double) g0 * hr[j];
+        }
+        const float mg = (float) (sg / d), mgx = (float) (sx / d), rs = rstd[r];
+        for (int j = 0; j < d; j++) {
+            dr[j] = rs * (gr[j] * gamma[j] - mg - hr[j] * mgx);
+            dgamma[j] += gr[j] * hr[j];
+            dbeta[j] += gr[j];
+        }
+    }
+}
+
+static void ttq_layernorm_backward(int d, const float* xhat, const float* rstd, const float* gamma, const float* dy, float* dx,
+                                   float* dgamma, float* dbeta, int64_t r0, int64_t r1) {
+    if (ttq_has_avx2_fma()) {
+        ttq_layernorm_backward_avx2(d, xhat, rstd, gamma, dy, dx, dgamma, dbeta, r0, r1);
+    } else {
+        ttq_layernorm_backward_c(d, xhat, rstd, gamma, dy, dx, dgamma, dbeta, r0, r1);
+    }
+}
+
+// Softmax (log 0) or log-softmax (log 1) over rows of width n, rows [r0, r1) of x into out; lse[r] =
+// max + log(sum exp(x - max)) of each row (the log-partition, for a cross-entropy). exp by
+// ttq_exp_neg (relative error <= 4.7e-7); the sum in double.
+__attribute__((target("avx2,fma")))
+static double ttq_exp_sum_avx2(const float* x, float mx, float* store, int n) {
+    const __m256 vmx = _mm256_set1_ps(mx);
+    __m256 s0 = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = ttq_exp_neg8(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmx));
+        if (store != NULL) {
+            _mm256_storeu_ps(store + j, e);
+        }
+        s0 = _mm256_add_ps(s0, e);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, s0);
+    double sum = ((double) lanes[0] + lanes[1]) + ((double) lanes[2] + lanes[3]) + ((double) lanes[4] + lanes[5])
+                 + ((double) lanes[6] + lanes[7]);
+    for (; j < n; j++) {
+        float e = ttq_exp_neg(x[j] - mx);
+        if (store != NULL) {
+            store[j] = e;
+        }
+        sum += e;
+    }
+    return sum;
+}
+
+static double ttq_exp_sum_c(const float* x, float mx, float* store, int n) {
+    double sum = 0;
+    for (int j = 0; j < n; j++) {
+        float e = ttq_exp_neg(x[j] - mx);
+        if (store != NULL) {
+            store[j] = e;
+        }
+        sum += e;
+    }
+    return sum;
+}
+
+static void ttq_softmax_rows(int n, const float* x, float* out, float* lse, int log, int64_t r0, int64_t r1) {
+    const bool avx2 = ttq_has_avx2_fma();
+    for (int64_t r = r0; r < r1; r++) {
+        const float* xr = x + r * n;
+        float* o = out + r * n;
+        float mx = xr[0];
+        for (int j = 1; j < n; j++) {
+            mx = xr[j] > mx ? xr[j] : mx;
+        }
+        double sum = avx2 ? ttq_exp_sum_avx2(xr, mx, log ? NULL : o, n) : ttq_exp_sum_c(xr, mx, log ? NULL : o, n);
+        double z = (double) mx + ::log(sum);
+        lse[r] = (float) z;
+        if (log) {
+            for (int j = 0; j < n; j++) {
+                o[j] = (float) (xr[j] - z);
+            }
+        } else {
+            const float inv = (float) (1.0 / sum);
+            for (int j = 0; j < n; j++) {
+                o[j] *= inv;
+            }
         }
     }
 }

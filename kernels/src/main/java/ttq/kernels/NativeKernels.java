@@ -184,4 +184,8 @@ public final class NativeKernels {
     @CriticalRegion
     public static native void ttq_layernorm_backward(int d, @Const float[] xhat, @Const float[] rstd, @Const float[] gamma, @Const float[] dy,
                                                      float[] dx, float[] dgamma, float[] dbeta, @Cast("int64_t") long r0, @Cast("int64_t") long r1);
+
+    @CriticalRegion
+    public static native void ttq_softmax_rows(int n, @Const float[] x, float[] out, float[] lse, int log, @Cast("int64_t") long r0,
+                                               @Cast("int64_t") long r1);
 }

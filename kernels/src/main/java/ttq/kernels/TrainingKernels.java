@@ -106,6 +106,20 @@ public final class TrainingKernels {
         return partial;
     }
 
+    /**
+     * Softmax (or log-softmax) over rows of width n into out, and each row's log-partition
+     * max + log(sum exp(x - max)) into lse.
+     */
+    public static void softmaxRows(int rows, int n, float[] x, float[] out, float[] lse, boolean log) {
+        if (rows < 0 || n < 1) {
+            throw new IllegalArgumentException("softmax: needs rows >= 0 and width >= 1, got " + rows + " x " + n);
+        }
+        need("softmax", "x", x, (long) rows * n);
+        need("softmax", "out", out, (long) rows * n);
+        need("softmax", "lse", lse, rows);
+        Parallel.forRows(rows, 8 * n, (from, to) -> NativeKernels.ttq_softmax_rows(n, x, out, lse, log ? 1 : 0, from, to));
+    }
+
     private static void scratchOk(int status) {
         if (status != 0) {
             throw new OutOfMemoryError("attention kernel: native scratch could not be allocated");

@@ -44,6 +44,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin
     ExperimentConfig.Option experiment;
 
+    @Mixin
+    ProfileOption profile;
+
     @Option(names = "--task", required = true, description = "sst2, mrpc or rte (must match the teacher's).")
     String task;
 
@@ -153,10 +156,12 @@ public final class DistillCommand implements Callable<Integer> {
             run.phase(stage.name(), stage.epochs(), () -> new Adam(student.parameters(), stage.lr(), 0.9f, 0.98f, 1e-8f, 0f), null,
                     new DistillationStep(t, student, stage, temperature, seed));
         }
-        Trainer.Result result = Commands.run(run.seed(seed)
+        Trainer.Result result = Commands.run(profile.attach(run, student, out, "ttq distill: " + task + " " + method + " INT" + bits)
+                .seed(seed)
                 .evaluator(GlueEvaluator.evaluation(student, dev, glue), "epoch,phase,loss,dev_acc,dev_f1\n")
                 .phaseColumn(true).bestModel(null).runFolder(out).runKey(runKey()).resume(resume).stopAfterEpoch(stopAfter)
                 .listener(new ProgressListener(out)).build());
+        profile.report(out);
         if (!result.finished()) {
             return 0;
         }

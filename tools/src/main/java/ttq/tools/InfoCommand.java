@@ -50,6 +50,10 @@ public final class InfoCommand implements Callable<Integer> {
         String forced = System.getenv("OPENBLAS_CORETYPE");
         if (forced != null) {
             System.out.printf("             OPENBLAS_CORETYPE=%s is set in the environment (core forced, not detected)%n", forced);
+            if (JvmRelaunch.dropsForcedBlasCore(forced, System.getenv("TTQ_KEEP_OPENBLAS_CORETYPE"), JvmRelaunch.avx512())) {
+                System.out.printf("             train, bench, reproduce, finetune and distill drop it in their child JVM: the CPU has AVX-512"
+                        + " (TTQ_KEEP_OPENBLAS_CORETYPE=1 keeps it)%n");
+            }
         }
         System.out.printf("java threads %d (elementwise kernels split above %d elements)%n", Parallel.threads(), Parallel.GRAIN);
         StringBuilder paths = new StringBuilder();

@@ -77,6 +77,35 @@ final class JvmRelaunch {
         return -1;
     }
 
+    /** Set in the child when it runs without the parent's OPENBLAS_CORETYPE (the dropped value), for `info` and the benchmarks. */
+    static final String DROPPED_CORE_ENV = "TTQ_DROPPED_OPENBLAS_CORETYPE";
+
+    /** OpenBLAS cores older than AVX-512 (OpenBLAS's names, lower case). */
+    private static final Set<String> PRE_AVX512_CORES = Set.of("haswell", "zen", "sandybridge", "nehalem", "core2", "penryn", "dunnington",
+            "prescott", "atom", "barcelona", "opteron", "bulldozer", "piledriver", "steamroller", "excavator", "katmai", "coppermine",
+            "northwood", "banias", "bobcat");
+
+    /**
+     * Whether the child drops an OPENBLAS_CORETYPE that forces a pre-AVX-512 core on a CPU with
+     * AVX-512, so that OpenBLAS picks its kernels from CPUID, as it does when nothing is forced
+     * (on this 2-core EPYC: Cooperlake kernels, a dense ATIS train step 236 ms instead of 368 ms with
+     * the Haswell ones, 2026-12-06). A core never newer than the CPU is the point of detection; the
+     * forced value is kept with TTQ_KEEP_OPENBLAS_CORETYPE=1, or when it names an AVX-512 core.
+     */
+    static boolean dropsForcedBlasCore(String forced, String keep, boolean avx512) {
+        return forced != null && !"1".equals(keep) && avx512 && PRE_AVX512_CORES.contains(forced.trim().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    static boolean avx512() {
+        try {
+            return ttq.kernels.NativeLibrary.isLoaded() && ttq.kernels.CpuFeatures.has(ttq.kernels.CpuFeatures.AVX512F)
+                    && ttq.kernels.CpuFeatures.has(ttq.kernels.CpuFeatures.AVX512BW) && ttq.kernels.CpuFeatures.has(ttq.kernels.CpuFeatures.AVX512VL)
+                    && ttq.kernels.CpuFeatures.has(ttq.kernels.CpuFeatures.OS_AVX512);
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
     /** The child's exit code, or -1 when this JVM should run the command itself. */
     static int maybeRelaunch(String[] args) {
         if (System.getProperty(CHILD_PROPERTY) != null) {
@@ -122,7 +151,12 @@ final class JvmRelaunch {
         cmd.add(Main.class.getName());
         cmd.addAll(Arrays.asList(args));
         try {
-            Process child = new ProcessBuilder(cmd).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).inheritIO();
+            if (dropsForcedBlasCore(System.getenv("OPENBLAS_CORETYPE"), System.getenv("TTQ_KEEP_OPENBLAS_CORETYPE"), avx512())) {
+                builder.environment().remove("OPENBLAS_CORETYPE");
+                builder.environment().put(DROPPED_CORE_ENV, System.getenv("OPENBLAS_CORETYPE"));
+            }
+            Process child = builder.start();
             Thread stopChild = new Thread(child::destroy);
             Runtime.getRuntime().addShutdownHook(stopChild);
             int code = child.waitFor();

@@ -48,6 +48,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ExperimentConfig.Option experiment;
 
+    @Mixin
+    ProfileOption profile;
+
     @Option(names = "--task", defaultValue = "atis", description = "Task (atis: joint intent detection and slot filling; default ${DEFAULT-VALUE}).")
     String task;
 
@@ -166,12 +169,14 @@ public final class TrainCommand implements Callable<Integer> {
                 task, model, bits == 32 ? "-/FP32" : String.valueOf(bits), train.size(), valid.size(), test.size(),
                 batcher.words().size(), batcher.intents().size(), batcher.slots().size(), net.parameterCount());
         Map<String, String> described = Map.of("config", TransformerConfigJson.write(config), "vocab", VocabularyJson.write(batcher));
-        Trainer.Result run = Commands.run(Trainer.builder(net, (BatchSource<JointBatcher.Batch>) order -> batcher.batches(train, batch, order))
+        Trainer.Result run = Commands.run(profile.attach(Trainer.builder(net, (BatchSource<JointBatcher.Batch>) order -> batcher.batches(train, batch, order)), net, out,
+                "ttq train: " + model + " INT" + (bits == 32 ? "-/FP32" : bits) + ", batch " + batch)
                 .phase("", epochs, () -> new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f), lrSchedule,
                         new JointTrainingStep(net, batcher, seed, unkReplace))
                 .seed(seed).evaluator(JointEvaluator.evaluation(net, batcher, valid, slotDecoding), JointEvaluator.METRICS_HEADER)
                 .runFolder(out).runKey(runKey()).checkpointMetadata(described).bestModel(described).resume(resume).stopAfterEpoch(stopAfter)
                 .listener(new ProgressListener(out)).counts(JointBatcher.Batch::batch, JointTrainingStep::tokens).build());
+        profile.report(out);
         if (!run.finished()) {
             return 0;
         }

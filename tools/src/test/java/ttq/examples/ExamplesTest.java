@@ -110,4 +110,16 @@ class ExamplesTest {
                     + "one run of that length");
         }
     }
+
+    @Test
+    void theProfilingExampleWritesTheTableAndATrace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path corpus = dir.resolve("corpus"), out = dir.resolve("profile");
+        ttq.tools.TrainCommandTestAccess.slice(corpus);
+        String printed = output(() -> ProfileTrainingSteps.main(new String[] {corpus.toString(), "0", "2", out.toString()}));
+        assertTrue(printed.contains("2 steps,") && printed.contains("FactoredLinear"), printed);
+        String md = java.nio.file.Files.readString(out.resolve("profile.md"));
+        assertTrue(md.contains("| backward | FactoredLinear |") && md.contains("block0.attention.query"), md);
+        com.fasterxml.jackson.databind.JsonNode trace = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("trace.json").toFile());
+        assertTrue(trace.get("traceEvents").size() > 100, "a trace event per op, forward and backward");
+    }
 }

@@ -149,7 +149,7 @@ public final class CpuKernels {
                 break;
             case TANH:
                 for (int i = from; i < to; i++) {
-                    out[i] = (float) Math.tanh(x[i]);
+                    out[i] = tanh(x[i]);
                 }
                 break;
             case SIGMOID:
@@ -182,10 +182,25 @@ public final class CpuKernels {
         }
     }
 
+    /**
+     * tanh through exp, an intrinsic (Math.tanh is not, and cost 37 ns an element): (e - 1) / (e + 1)
+     * with e = exp(2x) in double, exact to float rounding; |x| > 9 gives +-1 (tanh(9) rounds to 1f).
+     */
+    static float tanh(float x) {
+        if (Math.abs(x) > 9f) {
+            return Math.copySign(1f, x);
+        }
+        if (x != x) {
+            return x;
+        }
+        double e = Math.exp(2.0 * x);
+        return (float) ((e - 1) / (e + 1));
+    }
+
     /** y = x * scale + shift, elementwise. */
     public static Tensor affine(Tensor a, float scale, float shift) {
         float[] x = a.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         Parallel.forRange(x.length, (from, to) -> {
             for (int i = from; i < to; i++) {
                 out[i] = x[i] * scale + shift;
@@ -197,7 +212,7 @@ public final class CpuKernels {
     /** y = x^p, elementwise. */
     public static Tensor pow(Tensor a, float p) {
         float[] x = a.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         Parallel.forRange(x.length, (from, to) -> {
             if (p == 2f) {
                 for (int i = from; i < to; i++) {
@@ -214,7 +229,7 @@ public final class CpuKernels {
 
     /** dx = dy * GELU'(x). */
     public static Tensor geluBackward(Tensor x, Tensor dy) {
-        float[] dx = StepScope.zeros(x.numel());
+        float[] dx = StepScope.uninitialized(x.numel());
         FusedKernels.geluBackward(x.data(), dy.data(), dx, dx.length);
         return Tensor.wrap(dx, x.shape());
     }
@@ -223,7 +238,7 @@ public final class CpuKernels {
     public static Tensor maskedFill(Tensor a, Tensor mask, float value) {
         int[] shape = a.shape();
         float[] x = a.data(), m = mask.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(mask.shape(), shape));
         if (!it.empty) {
             do {
@@ -281,16 +296,17 @@ public final class CpuKernels {
     public static Tensor[] quantizeBackward(Tensor a, Tensor scale, Tensor g, int lo, int hi) {
         int[] shape = a.shape();
         float[] x = a.data(), s = scale.data(), gd = g.data();
-        float[] dx = StepScope.zeros(x.length);
         if (s.length == 1) {
             // fixed chunks summed in order: the same result whatever thread ran which chunk
             float d = s[0];
+            boolean nativePath = d > 0f && Float.isFinite(d);
+            float[] dx = nativePath ? StepScope.uninitialized(x.length) : StepScope.zeros(x.length); // the kernel writes every element
             int chunks = Math.max(1, Math.min(64, x.length / 4096));
             double[] partial = new double[chunks];
             Parallel.forRows(chunks, x.length / chunks, (c0, c1) -> {
                 for (int c = c0; c < c1; c++) {
                     int from = (int) ((long) x.length * c / chunks), to = (int) ((long) x.length * (c + 1) / chunks);
-                    partial[c] = d > 0f && Float.isFinite(d) ? FusedKernels.quantizeBackward(x, gd, dx, from, to, d, lo, hi)
+                    partial[c] = nativePath ? FusedKernels.quantizeBackward(x, gd, dx, from, to, d, lo, hi)
                             : quantizeBackwardRun(x, gd, d, dx, lo, hi, from, to);
                 }
             });
@@ -300,6 +316,7 @@ public final class CpuKernels {
             }
             return new Tensor[] {Tensor.wrap(dx, shape), Tensor.wrap(new float[] {(float) total}, scale.shape())};
         }
+        float[] dx = StepScope.zeros(x.length);
         float[] ds = StepScope.zeros(x.length);
         StridedLoop it = new StridedLoop(shape, Shape.strides(shape), Shape.broadcastStrides(scale.shape(), shape));
         if (!it.empty) {
@@ -429,31 +446,72 @@ public final class CpuKernels {
         return Tensor.wrap(out, shape);
     }
 
-    /** Materializes a permutation of axes: out.shape[i] = a.shape[perm[i]]. */
+    /** Output elements per block of a permutation: the offsets of a block's reads are tabulated once. */
+    private static final int PERMUTE_BLOCK = 1024;
+
+    /**
+     * Materializes a permutation of axes: out.shape[i] = a.shape[perm[i]]. The output is written in
+     * order; the read offsets of its trailing axes (a block of at least {@link #PERMUTE_BLOCK}
+     * elements where the shape allows) are tabulated once, so the copy is one tight loop per block
+     * instead of a strided walk of the last axis alone (short when the last axis is: a TTM table's
+     * modes are 2-5 wide). Blocks are split over the cores.
+     */
     public static Tensor permute(Tensor a, int[] perm) {
         int[] shape = a.shape();
         int[] inStrides = Shape.strides(shape);
-        int[] outShape = new int[perm.length];
-        int[] readStrides = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
+        int rank = perm.length;
+        int[] outShape = new int[rank];
+        int[] readStrides = new int[rank];
+        for (int i = 0; i < rank; i++) {
             outShape[i] = shape[perm[i]];
             readStrides[i] = inStrides[perm[i]];
         }
         float[] x = a.data();
         float[] out = StepScope.uninitialized(x.length);
-        StridedLoop it = new StridedLoop(outShape, readStrides, Shape.strides(outShape));
-        if (!it.empty) {
-            do {
-                int ox = it.offset[0], sx = it.innerStride[0], oo = it.offset[1];
-                if (sx == 1) { // the last axis stays last (attention heads): a block copy (continue goes on to it.next())
-                    System.arraycopy(x, ox, out, oo, it.inner);
-                    continue;
-                }
-                for (int j = 0; j < it.inner; j++) {
-                    out[oo + j] = x[ox + j * sx];
-                }
-            } while (it.next());
+        if (x.length == 0) {
+            return Tensor.wrap(out, outShape);
         }
+        // trailing axes [split, rank) form a block; leading axes [0, split) index the blocks
+        int split = rank, block = 1;
+        while (split > 0 && block < PERMUTE_BLOCK) {
+            block *= outShape[--split];
+        }
+        int[] offsets = new int[block];
+        int[] idx = new int[rank];
+        for (int e = 0; e < block; e++) {
+            int off = 0;
+            for (int i = split; i < rank; i++) {
+                off += idx[i] * readStrides[i];
+            }
+            offsets[e] = off;
+            for (int i = rank - 1; i >= split && ++idx[i] == outShape[i]; i--) {
+                idx[i] = 0;
+            }
+        }
+        int blocks = x.length / block, blockSize = block, lead = split;
+        Parallel.forRows(blocks, block, (from, to) -> {
+            int[] at = new int[lead];
+            int base = 0;
+            for (int i = lead - 1, rem = from; i >= 0; i--) { // the first block's index and read offset
+                at[i] = rem % outShape[i];
+                rem /= outShape[i];
+                base += at[i] * readStrides[i];
+            }
+            for (int blk = from; blk < to; blk++) {
+                int o = blk * blockSize;
+                for (int e = 0; e < blockSize; e++) {
+                    out[o + e] = x[base + offsets[e]];
+                }
+                for (int i = lead - 1; i >= 0; i--) {
+                    base += readStrides[i];
+                    if (++at[i] < outShape[i]) {
+                        break;
+                    }
+                    base -= at[i] * readStrides[i];
+                    at[i] = 0;
+                }
+            }
+        });
         return Tensor.wrap(out, outShape);
     }
 
@@ -598,45 +656,30 @@ public final class CpuKernels {
 
     /** Softmax (or log-softmax) over the last axis. */
     public static Tensor softmaxLastAxis(Tensor a, boolean log) {
+        return softmaxLastAxis(a, log, null);
+    }
+
+    /**
+     * Softmax (or log-softmax) over the last axis; when lse is given (one per row), each row's
+     * log-partition max + log(sum exp(x - max)) is written there.
+     */
+    public static Tensor softmaxLastAxis(Tensor a, boolean log, float[] lse) {
         int[] shape = a.shape();
         int n = shape.length == 0 ? 1 : shape[shape.length - 1];
         float[] x = a.data();
-        float[] out = StepScope.zeros(x.length);
+        float[] out = StepScope.uninitialized(x.length);
         int rows = n == 0 ? 0 : x.length / n;
-        Parallel.forRows(rows, n, (from, to) -> softmaxRows(x, out, n, from, to, log));
-        return Tensor.wrap(out, shape);
-    }
-
-    private static void softmaxRows(float[] x, float[] out, int n, int from, int to, boolean log) {
-        for (int r = from; r < to; r++) {
-            int base = r * n;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                max = Math.max(max, x[base + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(x[base + j] - max);
-            }
-            if (log) {
-                float lse = (float) (max + Math.log(sum));
-                for (int j = 0; j < n; j++) {
-                    out[base + j] = x[base + j] - lse;
-                }
-            } else {
-                double inv = 1.0 / sum;
-                for (int j = 0; j < n; j++) {
-                    out[base + j] = (float) (Math.exp(x[base + j] - max) * inv);
-                }
-            }
+        if (rows > 0) {
+            TrainingKernels.softmaxRows(rows, n, x, out, lse != null ? lse : new float[rows], log);
         }
+        return Tensor.wrap(out, shape);
     }
 
     /** Gradient of softmax over the last axis: dx = y * (dy - sum(dy * y)). */
     public static Tensor softmaxBackward(Tensor y, Tensor dy) {
         int n = y.shape()[y.rank() - 1];
         float[] yv = y.data(), g = dy.data();
-        float[] dx = StepScope.zeros(yv.length);
+        float[] dx = StepScope.uninitialized(yv.length);
         for (int base = 0; base < yv.length; base += n) {
             double dot = 0;
             for (int j = 0; j < n; j++) {
@@ -653,7 +696,7 @@ public final class CpuKernels {
     public static Tensor logSoftmaxBackward(Tensor y, Tensor dy) {
         int n = y.shape()[y.rank() - 1];
         float[] yv = y.data(), g = dy.data();
-        float[] dx = StepScope.zeros(yv.length);
+        float[] dx = StepScope.uninitialized(yv.length);
         for (int base = 0; base < yv.length; base += n) {
             double sum = 0;
             for (int j = 0; j < n; j++) {

@@ -7,8 +7,9 @@ import ttq.engine.backend.CpuKernels;
 
 /**
  * Mean cross-entropy of logits [n, classes] against integer targets, skipping rows whose target
- * equals ignoreIndex (the mean is over the rest; 0 when every row is ignored). Fused log-softmax +
- * NLL; backward is (softmax - onehot) / count on kept rows.
+ * equals ignoreIndex (the mean is over the rest; 0 when every row is ignored). Fused softmax +
+ * NLL: the loss of a row is its log-partition minus its target logit; saves the probabilities, so
+ * the backward, (softmax - onehot) / count on kept rows, takes no exponential.
  */
 public final class CrossEntropy extends Function {
     private int[] targets;
@@ -34,12 +35,13 @@ public final class CrossEntropy extends Function {
             }
             count++;
         }
-        Tensor logp = CpuKernels.softmaxLastAxis(logits, true);
-        float[] lp = logp.data();
+        float[] lse = new float[n];
+        Tensor p = CpuKernels.softmaxLastAxis(logits, false, lse);
+        float[] x = logits.data();
         double loss = 0;
         for (int i = 0; i < n; i++) {
             if (targets[i] != ignoreIndex) {
-                loss -= lp[i * c + targets[i]];
+                loss += (double) lse[i] - x[i * c + targets[i]];
             }
         }
         Tensor out = Tensor.scalar(count == 0 ? 0f : (float) (loss / count));
@@ -50,26 +52,26 @@ public final class CrossEntropy extends Function {
         f.targets = targets.clone();
         f.ignoreIndex = ignoreIndex;
         f.count = count;
-        f.save(logp);
+        f.save(p);
         return f.attach(out, logits);
     }
 
     @Override
     protected Tensor[] backward(Tensor g) {
-        Tensor logp = saved(0);
-        int c = logp.dim(1);
-        float[] lp = logp.data();
-        float[] d = new float[lp.length];
+        Tensor p = saved(0);
+        int c = p.dim(1);
+        float[] pv = p.data();
+        float[] d = new float[pv.length];
         float scale = count == 0 ? 0f : g.item() / count;
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] == ignoreIndex) {
                 continue;
             }
             for (int j = 0; j < c; j++) {
-                d[i * c + j] = (float) Math.exp(lp[i * c + j]) * scale;
+                d[i * c + j] = pv[i * c + j] * scale;
             }
             d[i * c + targets[i]] -= scale;
         }
-        return new Tensor[] {Tensor.wrap(d, logp.shape())};
+        return new Tensor[] {Tensor.wrap(d, p.shape())};
     }
 }

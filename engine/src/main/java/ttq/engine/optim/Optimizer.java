@@ -153,8 +153,10 @@ public abstract class Optimizer {
             }
             grads[i] = g;
         }
+        boolean[] finite = new boolean[grads.length];
+        forParameters(grads, i -> finite[i] = allFinite(grads[i].data()));
         for (int i = 0; i < grads.length; i++) {
-            if (grads[i] != null && !allFinite(grads[i].data())) {
+            if (grads[i] != null && !finite[i]) {
                 float[] g = grads[i].data();
                 int at = 0;
                 while (at < g.length && Float.isFinite(g[at])) {
@@ -169,21 +171,54 @@ public abstract class Optimizer {
             throw new IllegalStateException("step count overflow");
         }
         stepCount++;
+        Tensor[] plain = grads.clone();
         for (int i = 0; i < grads.length; i++) {
             if (grads[i] != null) {
                 paramSteps[i]++;
-                Tensor param = params.get(i);
-                if (param.isOptimizedInLogDomain()) {
-                    stepInLogDomain(i, param.data(), grads[i].data(), paramSteps[i]);
-                } else {
-                    update(i, param.data(), grads[i].data(), paramSteps[i]);
+                if (params.get(i).isOptimizedInLogDomain()) {
+                    plain[i] = null;
+                    stepInLogDomain(i, params.get(i).data(), grads[i].data(), paramSteps[i]);
                 }
             }
         }
+        forParameters(plain, i -> update(i, params.get(i).data(), plain[i].data(), paramSteps[i]));
     }
 
     /**
-     * Updates parameter {@code index} in place from its (validated, finite) gradient.
+     * Runs body(i) for every i with a gradient, the parameters split into contiguous groups of about
+     * equal size over the cores (a model has a hundred small tensors: one parallel section per
+     * tensor would cost more than the update). Each parameter is handled by one thread, so the
+     * result does not depend on the thread count.
+     */
+    private static void forParameters(Tensor[] grads, java.util.function.IntConsumer body) {
+        long total = 0;
+        for (Tensor g : grads) {
+            total += g == null ? 0 : g.numel();
+        }
+        int parts = total < 2L * Parallel.GRAIN ? 1 : Parallel.threads();
+        int[] bounds = new int[parts + 1];
+        long seen = 0;
+        for (int i = 0, part = 1; i < grads.length && part < parts; i++) {
+            seen += grads[i] == null ? 0 : grads[i].numel();
+            if (seen * parts >= total * part) {
+                bounds[part++] = i + 1;
+            }
+        }
+        for (int part = 1; part <= parts; part++) {
+            bounds[part] = part == parts ? grads.length : Math.max(bounds[part], bounds[part - 1]);
+        }
+        Parallel.forChunks(parts, part -> {
+            for (int i = bounds[part]; i < bounds[part + 1]; i++) {
+                if (grads[i] != null) {
+                    body.accept(i);
+                }
+            }
+        });
+    }
+
+    /**
+     * Updates parameter {@code index} in place from its (validated, finite) gradient. Called for
+     * different parameters from several threads at once: touch only this parameter's state.
      *
      * @param step the number of updates applied to this parameter including this one (1 first)
      */

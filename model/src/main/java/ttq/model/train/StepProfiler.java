@@ -74,6 +74,11 @@ public final class StepProfiler implements TrainingListener {
         }
     }
 
+    /** Steps recorded so far. */
+    public int recorded() {
+        return recorded;
+    }
+
     /** The report, once the steps are recorded (null before). */
     public ProfileReport report() {
         return report;

@@ -54,8 +54,15 @@ public final class StepBenchCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", defaultValue = "dense,tt,tt-int8", description = "Models (default ${DEFAULT-VALUE}).")
     List<String> models;
 
-    @Option(names = "--steps", defaultValue = "8", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps; the median is reported (default ${DEFAULT-VALUE}).")
     int steps;
+
+    @Option(names = "--warmup", defaultValue = "10", description = "Untimed steps first, at least (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--warmup-seconds", defaultValue = "6", description = "...and at least this long: on 2 cores the JIT compiler"
+            + " competes with the step for a minute of steps, and the step time swings until it is done (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
 
     @Option(names = "--profile", defaultValue = "0", description = "Also profile this many steps of each model (at the most threads) into --out/profile-MODEL/.")
     int profile;
@@ -71,6 +78,7 @@ public final class StepBenchCommand implements Callable<Integer> {
             throw new UsageException("--device " + device + ": only cpu is available (no CUDA backend in this build)");
         }
         UsageException.require(steps >= 3, "--steps must be at least 3");
+        UsageException.require(warmup >= 0 && warmupSeconds >= 0, "--warmup and --warmup-seconds must be >= 0");
         UsageException.require(peerRuns >= 1, "--peer-runs must be at least 1");
         UsageException.require(profile >= 0, "--profile must be >= 0");
         UsageException.require(profile == 0 || out != null, "--profile needs --out (the folder the profiles are written to)");
@@ -87,11 +95,15 @@ public final class StepBenchCommand implements Callable<Integer> {
         BenchTable t = new BenchTable("ttq bench step (ATIS model, batch " + B + " x " + L + ")",
                 List.of("threads", "model", "params", "ttq train step ms", "torch train step ms", "ttq/torch train", "ttq infer ms",
                         "torch infer ms", "ttq/torch infer", "train speed-up vs 1 thread", "train vs FP32 TT"));
-        t.context("machine", cores + " cores; OpenBLAS " + Blas.coreName() + " (single-threaded; ttq splits products over its workers)");
+        String dropped = System.getenv("TTQ_DROPPED_OPENBLAS_CORETYPE"), forced = System.getenv("OPENBLAS_CORETYPE");
+        t.context("machine", cores + " cores; OpenBLAS " + Blas.coreName() + (forced != null ? " (forced by OPENBLAS_CORETYPE)"
+                : dropped != null ? " (detected; OPENBLAS_CORETYPE=" + dropped + " from the environment dropped: the CPU has AVX-512)" : " (detected)")
+                + ", single-threaded: ttq splits products over its workers");
         t.context("model", "as the peer: 2 post-LN blocks, hidden 768, 12 heads, FFN 3072, vocab 800, 26 intents, 130 slot tags,"
                 + " no dropout; TT rank 10, TTM embedding rank 30; tt-int8: INT8 fake-quantized TT cores, layer inputs and attention"
                 + " (as train --bits 8)");
-        t.context("timing", "ttq: median of " + steps + " steps after 3 warm-up steps; torch: the fastest of " + peerRuns
+        t.context("timing", "ttq: median of " + steps + " steps after at least " + warmup + " warm-up steps and " + warmupSeconds
+                + " s; torch: the fastest of " + peerRuns
                 + " runs of the peer (each reports its median of 6 steps)");
         Map<String, Double> oneThread = new HashMap<>();
         String peerName = null;
@@ -106,11 +118,16 @@ public final class StepBenchCommand implements Callable<Integer> {
                     best[1] = Math.min(best[1], p.get("infer_ms").asDouble());
                 }
             }
+            double[] limits = machineLimits();
+            t.context("limits at " + n + " thread" + (n > 1 ? "s" : ""), String.format(Locale.ROOT,
+                    "sgemm %.0f GFLOP/s (768 x 768 x 3072, the FFN's shape); memory %.1f GB/s (triad a = b + s c over 3 x 64 MB)",
+                    limits[0], limits[1]));
             Double fp32Tt = null;
             for (String model : models) {
                 Bench b = new Bench(model);
-                double train = Timing.quickMedian(b::trainStep, 3, steps) / 1e6;
-                double infer = b.inferMs();
+                warm(b::trainStep);
+                double train = Timing.quickMedian(b::trainStep, 0, steps) / 1e6;
+                double infer = b.inferMs(this::warm, steps);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("peer", "ttq");
                 row.put("threads", n);
@@ -136,11 +153,16 @@ public final class StepBenchCommand implements Callable<Integer> {
                         model.equals("tt-int8") && fp32Tt != null ? f(train / fp32Tt) : "-");
                 if (profile > 0 && n == most) {
                     Path dir = out.resolve("profile-" + model);
+                    long t0 = System.nanoTime();
                     ProfileReport r = Profiler.record(b.model, () -> {
                         for (int i = 0; i < profile; i++) {
                             b.trainStep();
                         }
                     });
+                    double profiled = (System.nanoTime() - t0) / 1e6 / profile;
+                    double plain = Timing.quickMedian(b::trainStep, 0, profile) / 1e6;
+                    System.out.printf(Locale.ROOT, "profiled %s steps: %.2f ms each (the profile accounts %.2f); unprofiled right after: %.2f ms%n",
+                            model, profiled, r.totalMs() / profile, plain);
                     r.write(dir, profile, "ttq bench step: " + model + " train step, " + n + " threads, batch " + B + " x " + L);
                     System.out.println("wrote " + dir.resolve("profile.{md,csv}") + " and trace.json");
                 }
@@ -154,6 +176,36 @@ public final class StepBenchCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("bench-step.{csv,json,md}"));
         }
         return 0;
+    }
+
+    /**
+     * This machine's limits at the current thread count, measured here: sgemm GFLOP/s (fastest of 10
+     * products of the dense FFN's shape) and memory bandwidth in GB/s (fastest of 10 triads over
+     * three 64 MB arrays, counting 12 bytes an element as STREAM does).
+     */
+    static double[] machineLimits() {
+        int m = 768, k = 768, n = 3072;
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
+        java.util.Arrays.fill(a, 0.5f);
+        java.util.Arrays.fill(b, 0.25f);
+        double gemm = Timing.quickMin(() -> Blas.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n), 3, 10);
+        int len = 16 << 20;
+        float[] x = new float[len], y = new float[len], z = new float[len];
+        java.util.Arrays.fill(y, 1f);
+        java.util.Arrays.fill(z, 2f);
+        double triad = Timing.quickMin(() -> Parallel.forRange(len, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                x[i] = y[i] + 3f * z[i];
+            }
+        }), 3, 10);
+        return new double[] {2.0 * m * n * k / gemm, 12.0 * len / triad};
+    }
+
+    private void warm(Runnable step) {
+        long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup || System.nanoTime() < end; i++) {
+            step.run();
+        }
     }
 
     /** One model with its optimizer and a fixed random batch. */
@@ -198,14 +250,16 @@ public final class StepBenchCommand implements Callable<Integer> {
             }
         }
 
-        double inferMs() {
+        double inferMs(java.util.function.Consumer<Runnable> warm, int steps) {
             model.eval();
             try (GradMode.Scope ignored = GradMode.noGrad()) {
-                return Timing.quickMedian(() -> {
+                Runnable forward = () -> {
                     try (StepScope step = StepScope.open()) {
                         model.forward(ids, mask, B, L);
                     }
-                }, 3, 8) / 1e6;
+                };
+                warm.accept(forward);
+                return Timing.quickMedian(forward, 0, steps) / 1e6;
             } finally {
                 model.train(true);
             }

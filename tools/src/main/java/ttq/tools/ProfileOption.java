@@ -1,0 +1,41 @@
+package ttq.tools;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+import ttq.engine.nn.Module;
+import ttq.model.train.StepProfiler;
+import ttq.model.train.Trainer;
+
+/** {@code --profile N} of the training commands: N steps profiled into the run folder ({@link StepProfiler}). */
+final class ProfileOption {
+    @Option(names = "--profile", paramLabel = "N", description = "Profile N training steps (after --profile-warmup steps) into the run folder: "
+            + "profile.md and profile.csv (time and memory per op and module) and trace.json (open in Perfetto or chrome://tracing).")
+    Integer steps;
+
+    @Option(names = "--profile-warmup", paramLabel = "N", defaultValue = "30", description = "Steps before the profile starts, for the JIT "
+            + "compiler to settle (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    private StepProfiler profiler;
+
+    /** Adds the profiler to a run when --profile was given. */
+    <B> Trainer.Builder<B> attach(Trainer.Builder<B> run, Module model, Path folder, String title) {
+        if (steps == null) {
+            return run;
+        }
+        UsageException.require(steps >= 1 && warmup >= 0, "--profile must be >= 1 and --profile-warmup >= 0");
+        profiler = new StepProfiler(model, warmup, steps, folder, title);
+        return run.listener(profiler);
+    }
+
+    /** Says where the profile went, once it is written. */
+    void report(Path folder) {
+        if (profiler != null && profiler.report() != null) {
+            System.out.printf(Locale.ROOT, "profile of %d steps (%.1f ms each): %s, profile.csv, trace.json%n", profiler.recorded(),
+                    profiler.report().totalMs() / Math.max(1, profiler.recorded()), folder.resolve("profile.md"));
+        } else if (profiler != null) {
+            System.out.println("profile: the run ended before step " + (warmup + 1) + " (lower --profile-warmup)");
+        }
+    }
+}
