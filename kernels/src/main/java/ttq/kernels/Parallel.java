@@ -15,6 +15,23 @@ public final class Parallel {
     /** Parts a section may use now (1 .. THREADS): {@link #setThreads}, for thread-scaling benchmarks. */
     private static volatile int limit = THREADS;
 
+    /** Told of every part a worker thread ran (thread id, start and end in System.nanoTime), for a profiler's trace. */
+    @FunctionalInterface
+    public interface PartListener {
+        void part(long threadId, long startNanos, long endNanos);
+    }
+
+    private static volatile PartListener partListener;
+
+    /** Sets (or, with null, removes) the listener told of every part a worker runs; one at a time. */
+    public static void setPartListener(PartListener listener) {
+        partListener = listener;
+    }
+
+    static PartListener partListener() {
+        return partListener;
+    }
+
     /** A loop body over the element range [from, to). */
     @FunctionalInterface
     public interface RangeBody {

@@ -125,10 +125,15 @@ final class WorkerTeam {
                     idleSince = System.nanoTime();
                 }
                 seen = posted;
+                Parallel.PartListener listener = Parallel.partListener();
+                long start = listener != null ? System.nanoTime() : 0;
                 try {
                     body.run(from, to);
                 } catch (Throwable t) {
                     failure = t;
+                }
+                if (listener != null) {
+                    listener.part(getId(), start, System.nanoTime());
                 }
                 done = seen;
             }

@@ -21,11 +21,13 @@ import java.util.Map;
 public final class ProfileReport {
     private final List<Profiler.Entry> entries;
     private final List<Profiler.TraceEvent> trace;
+    private final List<long[]> workerParts;
     private final long totalNanos, thread;
 
-    ProfileReport(List<Profiler.Entry> entries, List<Profiler.TraceEvent> trace, long totalNanos, long thread) {
+    ProfileReport(List<Profiler.Entry> entries, List<Profiler.TraceEvent> trace, List<long[]> workerParts, long totalNanos, long thread) {
         this.entries = entries;
         this.trace = trace;
+        this.workerParts = workerParts;
         this.totalNanos = totalNanos;
         this.thread = thread;
     }
@@ -76,16 +78,21 @@ public final class ProfileReport {
         return ms;
     }
 
-    /** The trace's events (for tests). */
+    /** The trace's events on the training thread (for tests). */
     public int traceEvents() {
         return trace.size();
+    }
+
+    /** Parts of parallel sections the worker threads ran (for tests). */
+    public int workerParts() {
+        return workerParts.size();
     }
 
     /** Writes profile.md, profile.csv and trace.json into dir; {@code steps} is how many steps were recorded (for per-step means). */
     public void write(Path dir, int steps, String title) throws IOException {
         Files.createDirectories(dir);
         List<Row> byOp = byOp(), rows = rows();
-        StringBuilder csv = new StringBuilder("table,phase,op,module,calls,total_ms,ms_per_step,share,mb_allocated\n");
+        StringBuilder csv = new StringBuilder("table,phase,op,module,calls,total_ms,ms_per_step,ms_per_call,share,mb_allocated\n");
         StringBuilder md = new StringBuilder("# ").append(title).append("\n\n");
         md.append(String.format(Locale.ROOT, "%d steps recorded, %.1f ms per step: forward %.1f, backward %.1f, rest of the step %.1f.%n%n",
                 steps, totalMs() / steps, phaseMs("forward") / steps, phaseMs("backward") / steps, phaseMs("step") / steps));
@@ -104,20 +111,53 @@ public final class ProfileReport {
                 w.write(String.format(Locale.ROOT, ",%n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
                         + "\"args\":{\"module\":\"%s\"}}", json(e.op()), e.phase(), e.startNanos() / 1e3, e.nanos() / 1e3, e.thread(), json(e.path())));
             }
+            // worker threads: each part named after the training thread's interval it ran in (the op that split the work)
+            java.util.Set<Long> workers = new java.util.TreeSet<>();
+            for (long[] part : workerParts) {
+                Profiler.TraceEvent in = enclosing(part[1] + (part[2] - part[1]) / 2);
+                workers.add(part[0]);
+                w.write(String.format(Locale.ROOT, ",%n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%d,"
+                        + "\"args\":{\"module\":\"%s\"}}", in == null ? "(parallel part)" : json(in.op()), in == null ? "worker" : in.phase(),
+                        part[1] / 1e3, (part[2] - part[1]) / 1e3, part[0], in == null ? "" : json(in.path())));
+            }
+            int n = 0;
+            for (long id : workers) {
+                w.write(String.format(Locale.ROOT, ",%n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":\"worker %d\"}}",
+                        id, ++n));
+            }
             w.write("\n]}\n");
         }
     }
 
+    /** The training thread's interval containing time t (ns since the start), or null. Intervals are in time order. */
+    private Profiler.TraceEvent enclosing(long t) {
+        int lo = 0, hi = trace.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Profiler.TraceEvent e = trace.get(mid);
+            if (t < e.startNanos()) {
+                hi = mid - 1;
+            } else if (t >= e.startNanos() + e.nanos()) {
+                lo = mid + 1;
+            } else {
+                return e;
+            }
+        }
+        return null;
+    }
+
     private void table(StringBuilder md, StringBuilder csv, String title, String key, List<Row> rows, int steps, int mdRows) {
-        md.append("\n## ").append(title).append("\n\n| phase | op | module | calls/step | ms/step | share | MB/step |\n|---|---|---|---:|---:|---:|---:|\n");
+        md.append("\n## ").append(title).append("\n\n| phase | op | module | calls/step | ms/step | ms/call | share | MB/step |\n|---|---|---|---:|---:|---:|---:|---:|\n");
         int shown = 0;
         for (Row r : rows) {
             double share = totalNanos == 0 ? 0 : r.ms() / (totalNanos / 1e6);
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.4f,%.4f,%.5f,%.4f%n", key, r.phase(), csvCell(r.op()), csvCell(r.path()),
-                    r.calls(), r.ms(), r.ms() / steps, share, r.bytes() / 1e6));
+            double perCall = r.calls() == 0 ? 0 : r.ms() / r.calls();
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%.4f,%.4f,%.4f,%.5f,%.4f%n", key, r.phase(), csvCell(r.op()), csvCell(r.path()),
+                    r.calls(), r.ms(), r.ms() / steps, perCall, share, r.bytes() / 1e6));
             if (shown++ < mdRows) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.3f | %.1f%% | %.2f |%n", r.phase(), r.op(),
-                        r.path().isEmpty() ? "-" : r.path(), (double) r.calls() / steps, r.ms() / steps, 100 * share, r.bytes() / 1e6 / steps));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.3f | %.3f | %.1f%% | %.2f |%n", r.phase(), r.op(),
+                        r.path().isEmpty() ? "-" : r.path(), (double) r.calls() / steps, r.ms() / steps, perCall, 100 * share,
+                        r.bytes() / 1e6 / steps));
             }
         }
         if (rows.size() > mdRows) {

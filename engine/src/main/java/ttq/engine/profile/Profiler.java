@@ -17,8 +17,9 @@ import ttq.engine.nn.Module;
  * <p>How: the engine reports the end of every recorded op's forward ({@code Function.attach}), each
  * node's backward, module entries and exits, and named sections ({@link #section}); the time since
  * the previous report is charged to what just ended, on the thread that started the profiler (work
- * split over worker threads counts in the op that split it). When no profiler runs, every hook is
- * one read of a static field: nothing is measured or allocated.
+ * split over worker threads counts in the op that split it; the trace shows those parts on one
+ * track per worker thread). When no profiler runs, every hook is one read of a static field:
+ * nothing is measured or allocated.
  *
  * <pre>{@code
  * ProfileReport r = Profiler.record(model, () -> { step(); step(); });
@@ -38,6 +39,8 @@ public final class Profiler {
     private final Map<String, Entry> entries = new HashMap<>();
     private final List<TraceEvent> trace = new ArrayList<>();
     private final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    /** Parts the worker threads ran while profiling: {thread id, start, end} in System.nanoTime. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> workerParts = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long start;
     private long last, lastBytes, totalNanos;
     private boolean stopped;
@@ -90,6 +93,12 @@ public final class Profiler {
             }
             Profiler p = new Profiler(root);
             active = p;
+            java.util.concurrent.atomic.AtomicInteger parts = new java.util.concurrent.atomic.AtomicInteger();
+            ttq.kernels.Parallel.setPartListener((thread, from, to) -> {
+                if (parts.incrementAndGet() <= MAX_TRACE_EVENTS) {
+                    p.workerParts.add(new long[] {thread, from - p.start, to - p.start});
+                }
+            });
             return p;
         }
     }
@@ -100,10 +109,11 @@ public final class Profiler {
             if (active == this) {
                 mark("step", "(untracked)");
                 active = null;
+                ttq.kernels.Parallel.setPartListener(null);
             }
             stopped = true;
         }
-        return new ProfileReport(new ArrayList<>(entries.values()), trace, totalNanos, owner.getId());
+        return new ProfileReport(new ArrayList<>(entries.values()), trace, new ArrayList<>(workerParts), totalNanos, owner.getId());
     }
 
     /** Runs {@code work} under a profiler and returns the report. */

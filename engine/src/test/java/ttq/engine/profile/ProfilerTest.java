@@ -85,13 +85,37 @@ class ProfilerTest {
         String md = Files.readString(dir.resolve("profile.md"));
         assertTrue(md.startsWith("# test net") && md.contains("| backward | Matmul | first |"), md);
         List<String> csv = Files.readAllLines(dir.resolve("profile.csv"));
-        assertEquals("table,phase,op,module,calls,total_ms,ms_per_step,share,mb_allocated", csv.get(0));
+        assertEquals("table,phase,op,module,calls,total_ms,ms_per_step,ms_per_call,share,mb_allocated", csv.get(0));
         assertTrue(csv.stream().anyMatch(l -> l.startsWith("by_module,forward,Tanh,second,2,")), String.join("\n", csv));
         JsonNode trace = new ObjectMapper().readTree(dir.resolve("trace.json").toFile());
         assertEquals(r.traceEvents() + 1, trace.get("traceEvents").size(), "the events and the thread's name");
         JsonNode last = trace.get("traceEvents").get(trace.get("traceEvents").size() - 1);
         assertEquals("X", last.get("ph").asText());
         assertTrue(last.get("dur").asDouble() >= 0 && last.has("ts") && last.has("tid"));
+    }
+
+    @Test
+    void workerThreadsGetTheirOwnTrackNamedAfterTheSplittingOp(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ttq.kernels.Parallel.threads() > 1, "needs two cores");
+        Tensor big = Tensor.randn(7, 1 << 19).requiresGrad(true);
+        ProfileReport r = Profiler.record(null, () -> big.exp().sum().backward());
+        assertTrue(r.workerParts() > 0, "the exp of 2^19 elements is split over the workers");
+        r.write(dir, 1, "split");
+        JsonNode events = new ObjectMapper().readTree(dir.resolve("trace.json").toFile()).get("traceEvents");
+        long main = -1;
+        boolean workerNamed = false, workerExp = false;
+        for (JsonNode e : events) {
+            if (e.get("ph").asText().equals("M") && e.get("args").get("name").asText().equals("training thread")) {
+                main = e.get("tid").asLong();
+            }
+        }
+        for (JsonNode e : events) {
+            if (e.get("tid").asLong() != main) {
+                workerNamed |= e.get("ph").asText().equals("M") && e.get("args").get("name").asText().startsWith("worker");
+                workerExp |= e.get("ph").asText().equals("X") && e.get("name").asText().equals("Exp");
+            }
+        }
+        assertTrue(workerNamed && workerExp, "a worker track with the Exp op's part on it: " + events);
     }
 
     @Test

@@ -86,6 +86,47 @@ class TtLayerProperties {
         }
     }
 
+    @Property(tries = 30)
+    void ttmEmbeddingBuildsTheTableForManyIdsAndGivesTheSameRowsAndGradients(@ForAll @IntRange(min = 2, max = 4) int d, @ForAll long seed) {
+        Random r = new Random(seed);
+        int[] rows = modes(r, d, 4), cols = modes(r, d, 3);
+        int padded = Arrays.stream(rows).reduce(1, (a, b) -> a * b);
+        int vocab = 1 + r.nextInt(padded);
+        TtmEmbedding emb = new TtmEmbedding(vocab, rows, cols, 1 + r.nextInt(4), r);
+        // all ids (the table is the cheaper way when the bond is not tiny) and one id (never the table)
+        int[] many = new int[3 * vocab], one = {r.nextInt(vocab)};
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i % vocab;
+        }
+        assertTrue(!emb.buildsTable(1), "one id is never a whole table");
+        Tensor upstream = Tensor.randn(seed, many.length, emb.hidden());
+        Tensor out = emb.forward(many, many.length);
+        out.mul(upstream).sum().backward();
+        List<Tensor> viaForward = emb.cores().stream().map(c -> c.grad().copy()).toList();
+        emb.zeroGrad();
+        // the reference: each id looked up on its own (the slice path), gradients summed
+        Tensor reference = null;
+        for (int i = 0; i < many.length; i++) {
+            Tensor row = emb.forward(new int[] {many[i]}, 1);
+            row.mul(upstream.slice(0, i, i + 1)).sum().backward();
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                reference = reference == null ? row.detach() : Ops.concat(0, reference, row.detach());
+            }
+        }
+        assertClose(reference, out.detach(), 1e-4f, "table path rows");
+        for (int k = 0; k < d; k++) {
+            assertClose(emb.cores().get(k).grad(), viaForward.get(k), 2e-3f, "core " + k + " gradient");
+        }
+        assertEquals(1, emb.forward(one, 1).dim(0));
+    }
+
+    @net.jqwik.api.Example
+    void table1EmbeddingBuildsTheTableForATrainingBatchNotForAnUtterance() {
+        TtmEmbedding emb = new TtmEmbedding(800, new int[] {5, 5, 4, 4, 2}, new int[] {3, 4, 4, 4, 4}, 30, new Random(1));
+        assertTrue(emb.buildsTable(300), "a batch of 300 distinct words: the table (20 M multiply-adds) is cheaper");
+        assertTrue(!emb.buildsTable(12), "one utterance: its words' slices");
+    }
+
     @Property(tries = 15)
     void everyOrderGivesTheSameOutputAndGradients(@ForAll @IntRange(min = 1, max = 3) int d, @ForAll boolean ttm, @ForAll long seed) {
         Random r = new Random(seed);
