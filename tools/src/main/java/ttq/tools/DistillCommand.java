@@ -114,6 +114,7 @@ public final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GlueTask glue = Commands.glueTask(task);
+        profile.check();
         UsageException.require(List.of("layerwise", "all", "xtc").contains(method), "--method must be layerwise, all or xtc, got '" + method + "'");
         UsageException.require(List.of("random", "svd").contains(init), "--init must be random or svd, got '" + init + "'");
         UsageException.require(List.of("max", "lsq").contains(scaleInit), "--scale-init must be max or lsq, got '" + scaleInit + "'");

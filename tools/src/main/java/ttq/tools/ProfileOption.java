@@ -19,12 +19,18 @@ final class ProfileOption {
 
     private StepProfiler profiler;
 
+    /** Refuses bad values before the command touches its run folder. */
+    void check() {
+        UsageException.require(steps == null || steps >= 1, "--profile must be >= 1");
+        UsageException.require(warmup >= 0, "--profile-warmup must be >= 0");
+    }
+
     /** Adds the profiler to a run when --profile was given. */
     <B> Trainer.Builder<B> attach(Trainer.Builder<B> run, Module model, Path folder, String title) {
         if (steps == null) {
             return run;
         }
-        UsageException.require(steps >= 1 && warmup >= 0, "--profile must be >= 1 and --profile-warmup >= 0");
+        check();
         profiler = new StepProfiler(model, warmup, steps, folder, title);
         return run.listener(profiler);
     }

@@ -135,6 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
         UsageException.require(rank >= 1 && embeddingRank >= 1, "--rank and --embedding-rank must be >= 1, got " + rank + " and " + embeddingRank);
         UsageException.require(epochs >= 1 && batch >= 1 && lr > 0 && maxLength >= 1 && dropout >= 0 && dropout < 1,
                 "--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
+        profile.check();
         bits = bitsOption != null ? bitsOption : model.equals("dense") ? 32 : 8;
         UsageException.require(unkReplace >= 0, "--unk-replace must be >= 0, got " + unkReplace);
         UsageException.require(stopAfter == null || stopAfter >= 1, "--stop-after-epoch must be >= 1, got " + stopAfter);

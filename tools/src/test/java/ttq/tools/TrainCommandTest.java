@@ -92,6 +92,19 @@ class TrainCommandTest {
     }
 
     @Test
+    void profileWritesTheTablesAndTraceIntoTheRunFolder(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("run");
+        MainTest.Result r = train(out, "--epochs", "1", "--profile", "1", "--profile-warmup", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("profile of 1 steps"), r.out());
+        assertTrue(Files.readString(out.resolve("profile.md")).contains("| forward | FactoredLinear |"));
+        assertTrue(Files.size(out.resolve("trace.json")) > 1000 && Files.exists(out.resolve("profile.csv")));
+        MainTest.Result bad = train(dir.resolve("refused"), "--profile", "0");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--profile must be >= 1") && !Files.exists(dir.resolve("refused")), bad.err());
+    }
+
+    @Test
     void resumedRunEndsBitForBitLikeAnUninterruptedOne(@TempDir Path dir) throws IOException {
         Path straight = dir.resolve("straight"), resumed = dir.resolve("resumed");
         assertEquals(0, train(straight, "--epochs", "2", "--schedule", "linear", "--warmup", "0.5").code());
