@@ -494,3 +494,103 @@ static void ttq_softmax_rows(int n, const float* x, float* out, float* lse, int 
         }
     }
 }
+
+// GELU followed by per-tensor fake quantization, q = Q(gelu(x), d), in one pass over x (the input of
+// a quantized layer after the feed-forward GELU), and its backward from x alone (gelu(x) is formed
+// again, once, with gelu'(x) from the same exponential). Every vector and scalar formula is the one
+// the composed kernels of ttq_elementwise.h use, in the same order (no fused multiply-adds where
+// those have none: the quantizer's q - x must see q rounded), and an element takes the vector or the
+// scalar path exactly when it would there on the same [off, off + n): forward, input gradient and
+// the scale-gradient sum are bit-identical to gelu then quantize.
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+__attribute__((target("avx2,fma")))
+static void ttq_gelu_quantize_forward_avx2(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
+    const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), zero = _mm256_setzero_ps();
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        __m256 u = _mm256_div_ps(_mm256_mul_ps(v, ttq_phi8(v, e)), vd);
+        __m256 c = _mm256_min_ps(vhi, _mm256_max_ps(vlo, u));
+        __m256 r = _mm256_round_ps(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm256_storeu_ps(q + i, _mm256_add_ps(_mm256_mul_ps(vd, r), zero));
+    }
+    if (i < end) { // the tail as the composed kernels run it: GELU's scalar tail, then the quantizer's
+        float y[8];
+        ttq_gelu_forward_avx2(x + i, y, 0, end - i);
+        for (int64_t k = 0; k < end - i; k++) {
+            q[i + k] = d * ttq_quantize_level(y[k], d, lo, hi) + 0.0f;
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static double ttq_gelu_quantize_backward_avx2(const float* x, const float* g, float* dx, int64_t off, int64_t n, float d, float lo, float hi) {
+    const __m256 vd = _mm256_set1_ps(d), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    int64_t i = off, end = off + n;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), gv = _mm256_loadu_ps(g + i);
+        __m256 e = ttq_exp_neg8(_mm256_mul_ps(_mm256_mul_ps(v, v), _mm256_set1_ps(-0.5f)));
+        __m256 phi = ttq_phi8(v, e);
+        __m256 y = _mm256_mul_ps(v, phi);
+        __m256 u = _mm256_div_ps(y, vd);
+        __m256 below = _mm256_cmp_ps(u, vlo, _CMP_LT_OQ), above = _mm256_cmp_ps(u, vhi, _CMP_GT_OQ);
+        __m256 outside = _mm256_or_ps(below, above);
+        __m256 qv = _mm256_mul_ps(vd, _mm256_round_ps(u, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256 inside = _mm256_div_ps(_mm256_mul_ps(gv, _mm256_sub_ps(qv, y)), vd);
+        __m256 t = _mm256_blendv_ps(inside, _mm256_mul_ps(gv, vlo), below);
+        t = _mm256_blendv_ps(t, _mm256_mul_ps(gv, vhi), above);
+        __m256 dy = _mm256_andnot_ps(outside, gv);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(t)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1)));
+        __m256 dg = _mm256_fmadd_ps(_mm256_mul_ps(v, _mm256_set1_ps(0.39894228040143268f)), e, phi);
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(dy, dg));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    if (i < end) {
+        float y[8], dy[8];
+        ttq_gelu_forward_avx2(x + i, y, 0, end - i);
+        for (int64_t k = 0; k < end - i; k++) {
+            sum += ttq_quantize_backward_term(y, g + i, dy, k, d, lo, hi);
+        }
+        ttq_gelu_backward_avx2(x + i, dy, dx + i, 0, end - i);
+    }
+    return sum;
+}
+#pragma GCC pop_options
+
+// The portable path: the composed kernels block by block (blocks of whole vectors from off).
+#define TTQ_GQ_BLOCK 256
+static void ttq_gelu_quantize_forward(const float* x, float* q, int64_t off, int64_t n, float d, float lo, float hi) {
+    if (ttq_has_avx2_fma()) {
+        ttq_gelu_quantize_forward_avx2(x, q, off, n, d, lo, hi);
+        return;
+    }
+    float y[TTQ_GQ_BLOCK];
+    for (int64_t i = off; i < off + n; i += TTQ_GQ_BLOCK) {
+        const int64_t len = off + n - i < TTQ_GQ_BLOCK ? off + n - i : TTQ_GQ_BLOCK;
+        ttq_gelu_forward(x + i, y, 0, len);
+        ttq_quantize_forward(y, q + i, 0, len, d, lo, hi);
+    }
+}
+
+// Backward: dy = g inside [lo, hi] and 0 outside (straight through), dx = dy * gelu'(x); returns
+// the sum of the scale-gradient terms over the slice.
+static double ttq_gelu_quantize_backward(const float* x, const float* g, float* dx, int64_t off, int64_t n, float d, float lo, float hi) {
+    if (ttq_has_avx2_fma()) {
+        return ttq_gelu_quantize_backward_avx2(x, g, dx, off, n, d, lo, hi);
+    }
+    float y[TTQ_GQ_BLOCK], dy[TTQ_GQ_BLOCK];
+    double sum = 0;
+    for (int64_t i = off; i < off + n; i += TTQ_GQ_BLOCK) {
+        const int64_t len = off + n - i < TTQ_GQ_BLOCK ? off + n - i : TTQ_GQ_BLOCK;
+        ttq_gelu_forward(x + i, y, 0, len);
+        sum += ttq_quantize_backward(y, g + i, dy, 0, len, d, lo, hi);
+        ttq_gelu_backward(x + i, dy, dx + i, 0, len);
+    }
+    return sum;
+}

@@ -239,6 +239,11 @@ public final class Ops {
         return y;
     }
 
+    /** Q(GELU(x), scale, bits) with one learned scale, in one op ({@link ttq.engine.ops.GeluQuantize}). */
+    public static Tensor geluQuantize(Tensor x, Tensor scale, int bits, float gradScale) {
+        return ttq.engine.ops.GeluQuantize.apply(x, scale, bits, gradScale);
+    }
+
     /** weight * norm(x + residual) + bias over the last axis, in one op ({@link ttq.engine.ops.FusedLayerNorm}). */
     public static Tensor addLayerNorm(Tensor x, Tensor residual, Tensor weight, Tensor bias, float eps) {
         return ttq.engine.ops.FusedLayerNorm.apply(x, residual, weight, bias, eps);

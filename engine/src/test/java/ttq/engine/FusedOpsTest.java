@@ -130,4 +130,27 @@ class FusedOpsTest {
         assertThrows(IllegalArgumentException.class, () -> Ops.addLayerNorm(q, Tensor.zeros(2, 4, 11), Tensor.ones(12), Tensor.zeros(12), 1e-5f));
         assertThrows(IllegalArgumentException.class, () -> Ops.layerNorm(q, Tensor.ones(11), Tensor.zeros(12), 1e-5f));
     }
+
+    @ParameterizedTest
+    @CsvSource({"2359296, 8, 2", "2359296, 8, 1", "1000003, 4, 2", "37, 2, 1", "1, 8, 1"})
+    void geluQuantizeEqualsGeluThenQuantize(int n, int bits, int threads) {
+        Random r = new Random(n + bits);
+        Tensor x = normal(r, n), scale = Tensor.wrap(new float[] {0.02f + r.nextFloat() * 0.05f}, 1).requiresGrad(true);
+        Tensor upstream = normal(r, n).requiresGrad(false);
+        Parallel.setThreads(threads);
+        try {
+            Tensor composed = Ops.quantize(x.gelu(), scale, bits, 0.5f);
+            composed.mul(upstream).sum().backward();
+            Tensor dx = x.grad().copy(), ds = scale.grad().copy();
+            x.zeroGrad();
+            scale.zeroGrad();
+            Tensor fused = Ops.geluQuantize(x, scale, bits, 0.5f);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(composed.data(), fused.data(), "forward: bit for bit");
+            fused.mul(upstream).sum().backward();
+            close(dx, x.grad(), 1e-6, "dx");
+            close(ds, scale.grad(), 1e-5, "dscale");
+        } finally {
+            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        }
+    }
 }

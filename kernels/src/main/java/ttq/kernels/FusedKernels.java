@@ -45,6 +45,23 @@ public final class FusedKernels {
         return NativeKernels.ttq_quantize_backward(x, g, dx, from, to - from, d, lo, hi);
     }
 
+    /** q = Q(GELU(x), d) over [from, to): {@link #geluForward} then {@link #quantizeForward} in one pass, bit-identical to them on the same range. */
+    public static void geluQuantizeForward(float[] x, float[] q, int from, int to, float d, int lo, int hi) {
+        checkRange("gelu quantize", from, to, x, q);
+        checkScale("gelu quantize", d, lo, hi);
+        NativeKernels.ttq_gelu_quantize_forward(x, q, from, to - from, d, lo, hi);
+    }
+
+    /**
+     * Backward of {@link #geluQuantizeForward} over [from, to): dx = (g inside [lo, hi], 0 outside) *
+     * GELU'(x); returns the sum of the scale-gradient terms there.
+     */
+    public static double geluQuantizeBackward(float[] x, float[] g, float[] dx, int from, int to, float d, int lo, int hi) {
+        checkRange("gelu quantize backward", from, to, x, g, dx);
+        checkScale("gelu quantize backward", d, lo, hi);
+        return NativeKernels.ttq_gelu_quantize_backward(x, g, dx, from, to - from, d, lo, hi);
+    }
+
     /**
      * Integer codes over [from, to): {@code out[i] = rint(clamp(x[i] / d, lo, hi))} with {@code -128 <= lo <= hi <= 127}
      * (NaN gives 0), equal to Java's {@code (byte) Math.rint(...)} of the same clamp.

@@ -188,4 +188,12 @@ public final class NativeKernels {
     @CriticalRegion
     public static native void ttq_softmax_rows(int n, @Const float[] x, float[] out, float[] lse, int log, @Cast("int64_t") long r0,
                                                @Cast("int64_t") long r1);
+
+    @CriticalRegion
+    public static native void ttq_gelu_quantize_forward(@Const float[] x, float[] q, @Cast("int64_t") long off, @Cast("int64_t") long n,
+                                                        float d, float lo, float hi);
+
+    @CriticalRegion
+    public static native double ttq_gelu_quantize_backward(@Const float[] x, @Const float[] g, float[] dx, @Cast("int64_t") long off,
+                                                           @Cast("int64_t") long n, float d, float lo, float hi);
 }

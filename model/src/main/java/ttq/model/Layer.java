@@ -6,4 +6,9 @@ import ttq.engine.Tensor;
 public interface Layer {
     /** Applies the layer to the last axis of x. */
     Tensor forward(Tensor x);
+
+    /** Applies the layer to GELU(x): a layer with a quantized input may fuse the two (TtLinear does). */
+    default Tensor forwardGelu(Tensor x) {
+        return forward(x.gelu());
+    }
 }

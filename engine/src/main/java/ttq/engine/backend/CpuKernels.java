@@ -227,6 +227,34 @@ public final class CpuKernels {
         return Tensor.wrap(out, a.shape());
     }
 
+    /** Q(GELU(x), d) with one scale, split over the cores as {@link #unary} and {@link #quantize} split (so bit-identical to them). */
+    public static Tensor geluQuantize(Tensor a, float d, int lo, int hi) {
+        float[] x = a.data();
+        float[] out = StepScope.uninitialized(x.length);
+        Parallel.forRange(x.length, (from, to) -> FusedKernels.geluQuantizeForward(x, out, from, to, d, lo, hi));
+        return Tensor.wrap(out, a.shape());
+    }
+
+    /** {dx, dScale} of {@link #geluQuantize}: straight through the quantizer (eqs. 1 and 2), then GELU'. */
+    public static Tensor[] geluQuantizeBackward(Tensor a, float d, Tensor g, int lo, int hi) {
+        float[] x = a.data(), gd = g.data();
+        float[] dx = StepScope.uninitialized(x.length);
+        // fixed chunks summed in order, as quantizeBackward: the same scale gradient on any thread count
+        int chunks = Math.max(1, Math.min(64, x.length / 4096));
+        double[] partial = new double[chunks];
+        Parallel.forRows(chunks, Math.max(1, x.length / chunks), (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                int from = (int) ((long) x.length * c / chunks), to = (int) ((long) x.length * (c + 1) / chunks);
+                partial[c] = FusedKernels.geluQuantizeBackward(x, gd, dx, from, to, d, lo, hi);
+            }
+        });
+        double total = 0;
+        for (double p : partial) {
+            total += p;
+        }
+        return new Tensor[] {Tensor.wrap(dx, a.shape()), Tensor.scalar((float) total)};
+    }
+
     /** dx = dy * GELU'(x). */
     public static Tensor geluBackward(Tensor x, Tensor dy) {
         float[] dx = StepScope.uninitialized(x.numel());

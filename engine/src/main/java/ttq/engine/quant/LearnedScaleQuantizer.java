@@ -124,6 +124,24 @@ public final class LearnedScaleQuantizer extends Module {
         return forward(List.of(x)).get(0);
     }
 
+    /**
+     * Q(GELU(x)): the GELU fused with this quantizer in one op ({@link Ops#geluQuantize}), the same
+     * values as {@code forward(x.gelu())}. While the scale is still set from data (first call,
+     * calibration in training) the two ops run apart, since that needs GELU(x) itself.
+     */
+    public Tensor forwardGelu(Tensor x) {
+        if (!isInitialized() || (calibration == Calibration.EMA && isTraining()) || scale.numel() != 1) {
+            return forward(x.gelu());
+        }
+        try (Profiler.Scope profiled = Profiler.module(this)) {
+            if (!(scale.data()[0] >= MIN_SCALE)) {
+                scale.data()[0] = MIN_SCALE;
+            }
+            float g = lsqGradScale ? (float) (1.0 / Math.sqrt((double) Math.max(1, x.numel()) * qp())) : 1f;
+            return Ops.geluQuantize(x, scale, bits, g);
+        }
+    }
+
     /** Quantizes several tensors with the one shared scale. */
     public List<Tensor> forward(List<Tensor> xs) {
         try (Profiler.Scope profiled = Profiler.module(this)) {

@@ -58,7 +58,7 @@ public final class BertLayer extends Module {
             Tensor p = Ops.attentionScores(query.forward(x), key.forward(x), padMask, heads, (float) (1.0 / Math.sqrt(headDim)));
             Tensor context = Ops.attentionContext(Ops.dropout(p, dropout, isTraining(), dropoutSource.random()), value.forward(x), heads);
             Tensor a = attentionNorm.forward(x, Ops.dropout(attentionOut.forward(context), dropout, isTraining(), dropoutSource.random()));
-            Tensor f = down.forward(up.forward(a).gelu());
+            Tensor f = down.forwardGelu(up.forward(a));
             return new Result(outputNorm.forward(a, Ops.dropout(f, dropout, isTraining(), dropoutSource.random())), p);
         }
     }

@@ -56,7 +56,7 @@ public final class EncoderBlock extends Module {
         try (Profiler.Scope profiled = Profiler.module(this)) {
             Tensor a = Ops.dropout(attention.forward(x, padMask), dropout, isTraining(), dropoutSource.random());
             x = attentionNorm.forward(x, a);
-            Tensor f = Ops.dropout(down.forward(up.forward(x).gelu()), dropout, isTraining(), dropoutSource.random());
+            Tensor f = Ops.dropout(down.forwardGelu(up.forward(x)), dropout, isTraining(), dropoutSource.random());
             return ffnNorm.forward(x, f);
         }
     }

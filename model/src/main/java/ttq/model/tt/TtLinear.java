@@ -334,7 +334,21 @@ public final class TtLinear extends Module implements ttq.model.Layer {
     /** x [..., N] to y [..., M]. */
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    /** GELU(x) [..., N] to y [..., M]; with a quantized input, GELU and the input quantizer run as one op. */
+    @Override
+    public Tensor forwardGelu(Tensor x) {
+        return forward(x, true);
+    }
+
+    private Tensor forward(Tensor x, boolean gelu) {
         try (Profiler.Scope profiled = Profiler.module(this)) {
+            if (gelu && (inputQuantizer == null || x.numel() == 0)) {
+                x = x.gelu();
+                gelu = false;
+            }
             if (x.rank() < 1 || x.dim(-1) != n) {
                 throw new IllegalArgumentException("TtLinear(" + n + "->" + m + "): input shape " + Arrays.toString(x.shape())
                         + " must end in " + n);
@@ -351,7 +365,7 @@ public final class TtLinear extends Module implements ttq.model.Layer {
                 return bias == null ? empty : empty.add(bias);
             }
             if (inputQuantizer != null) {
-                x = inputQuantizer.forward(x);
+                x = gelu ? inputQuantizer.forwardGelu(x) : inputQuantizer.forward(x);
             }
             Tensor[] source = effectiveCores();
             if (usesFusedPath(batch)) {

@@ -103,8 +103,8 @@ public final class StepBenchCommand implements Callable<Integer> {
         t.context("model", "as the peer: 2 post-LN blocks, hidden 768, 12 heads, FFN 3072, vocab 800, 26 intents, 130 slot tags,"
                 + " no dropout; TT rank 10, TTM embedding rank 30; tt-int8: INT8 fake-quantized TT cores, layer inputs and attention"
                 + " (as train --bits 8)");
-        t.context("timing", "ttq: median of " + steps + " steps after at least " + warmup + " warm-up steps and " + warmupSeconds
-                + " s; torch: the fastest of " + peerRuns
+        t.context("timing", "ttq: median of " + steps + " steps per model after at least " + warmup + " warm-up steps and " + warmupSeconds
+                + " s, the models' steps interleaved; torch: the fastest of " + peerRuns
                 + " runs of the peer (each reports its median of 6 steps)");
         Map<String, Double> oneThread = new HashMap<>();
         String peerName = null;
@@ -124,10 +124,27 @@ public final class StepBenchCommand implements Callable<Integer> {
                     "sgemm %.0f GFLOP/s (768 x 768 x 3072, the FFN's shape); memory %.1f GB/s (triad a = b + s c over 3 x 64 MB)",
                     limits[0], limits[1]));
             Double fp32Tt = null;
+            // every model warmed, then timed in interleaved rounds (one step of each per round, the order
+            // rotating): a ratio between models must not carry the VM's drift from one minute to the next
+            List<Bench> benches = new ArrayList<>();
             for (String model : models) {
                 Bench b = new Bench(model);
                 warm(b::trainStep);
-                double train = Timing.quickMedian(b::trainStep, 0, steps) / 1e6;
+                benches.add(b);
+            }
+            long[][] times = new long[benches.size()][steps];
+            for (int round = 0; round < steps; round++) {
+                for (int j = 0; j < benches.size(); j++) {
+                    int at = (j + round) % benches.size();
+                    long t0 = System.nanoTime();
+                    benches.get(at).trainStep();
+                    times[at][round] = System.nanoTime() - t0;
+                }
+            }
+            for (int at = 0; at < benches.size(); at++) {
+                String model = models.get(at);
+                Bench b = benches.get(at);
+                double train = Timing.median(times[at]) / 1e6;
                 double infer = b.inferMs(this::warm, steps);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("peer", "ttq");
