@@ -12,8 +12,13 @@ import java.util.concurrent.locks.LockSupport;
  * {@link Parallel}, runs its parts inline.
  */
 final class WorkerTeam {
-    /** How long an idle worker spins before parking (short: the core may be wanted by another process). */
-    static final long SPIN_NANOS = 100_000;
+    /**
+     * How long an idle worker spins before parking: 1 ms, longer than the serial stretches inside a
+     * training step (autograd bookkeeping, small ops), so a step's sections find the worker awake.
+     * With 0.1 ms the ATIS TT step on 2 threads took 23.4-26.5 ms over runs, with 1 ms 22.5-22.8
+     * (2026-12-06). {@code -Dttq.spinNanos=N} sets it (0: park at once).
+     */
+    static final long SPIN_NANOS = Long.getLong("ttq.spinNanos", 1_000_000);
 
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();

@@ -72,6 +72,8 @@ public final class StepBenchCommand implements Callable<Integer> {
     Path out;
 
     private static final int B = 32, L = 24, V = 800, NI = 26, NS = 130;
+    /** Per interleaved round and model: untimed steps first, then timed ones. */
+    private static final int RESETTLE = 5, TIMED = 5;
 
     @Override
     public Integer call() throws Exception {
@@ -104,7 +106,7 @@ public final class StepBenchCommand implements Callable<Integer> {
                 + " no dropout; TT rank 10, TTM embedding rank 30; tt-int8: INT8 fake-quantized TT cores, layer inputs and attention"
                 + " (as train --bits 8)");
         t.context("timing", "ttq: median of " + steps + " steps per model after at least " + warmup + " warm-up steps and " + warmupSeconds
-                + " s, the models' steps interleaved; torch: the fastest of " + peerRuns
+                + " s, the models timed in interleaved rounds of " + RESETTLE + " untimed and " + TIMED + " timed steps; torch: the fastest of " + peerRuns
                 + " runs of the peer (each reports its median of 6 steps)");
         Map<String, Double> oneThread = new HashMap<>();
         String peerName = null;
@@ -124,8 +126,9 @@ public final class StepBenchCommand implements Callable<Integer> {
                     "sgemm %.0f GFLOP/s (768 x 768 x 3072, the FFN's shape); memory %.1f GB/s (triad a = b + s c over 3 x 64 MB)",
                     limits[0], limits[1]));
             Double fp32Tt = null;
-            // every model warmed, then timed in interleaved rounds (one step of each per round, the order
-            // rotating): a ratio between models must not carry the VM's drift from one minute to the next
+            // every model warmed, then timed in interleaved rounds, so that a ratio between models does not
+            // carry the VM's drift from one minute to the next: per round and model, RESETTLE untimed steps
+            // (the other models' steps have evicted this one's data from the caches) and then up to TIMED timed ones
             List<Bench> benches = new ArrayList<>();
             for (String model : models) {
                 Bench b = new Bench(model);
@@ -133,12 +136,17 @@ public final class StepBenchCommand implements Callable<Integer> {
                 benches.add(b);
             }
             long[][] times = new long[benches.size()][steps];
-            for (int round = 0; round < steps; round++) {
+            for (int done = 0, round = 0; done < steps; done += TIMED, round++) {
                 for (int j = 0; j < benches.size(); j++) {
                     int at = (j + round) % benches.size();
-                    long t0 = System.nanoTime();
-                    benches.get(at).trainStep();
-                    times[at][round] = System.nanoTime() - t0;
+                    for (int k = 0; k < RESETTLE; k++) {
+                        benches.get(at).trainStep();
+                    }
+                    for (int k = done; k < Math.min(steps, done + TIMED); k++) {
+                        long t0 = System.nanoTime();
+                        benches.get(at).trainStep();
+                        times[at][k] = System.nanoTime() - t0;
+                    }
                 }
             }
             for (int at = 0; at < benches.size(); at++) {
