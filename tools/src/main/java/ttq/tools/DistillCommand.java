@@ -21,6 +21,7 @@ import ttq.model.bert.DistillationStep;
 import ttq.model.bert.GlueBatches;
 import ttq.model.bert.GlueEvaluator;
 import ttq.model.bert.SavedClassifier;
+import ttq.model.bert.SavedStudent;
 import ttq.model.bert.SequenceClassifier;
 import ttq.model.data.GlueTask;
 import ttq.model.metrics.BinaryMetrics;
@@ -167,7 +168,8 @@ public final class DistillCommand implements Callable<Integer> {
             return 0;
         }
         BinaryMetrics m = GlueEvaluator.evaluate(student, dev, 64).metrics();
-        TrainingCheckpoint.save(out.resolve("student.safetensors"), student, null, Map.of("run", runKey()));
+        TrainingCheckpoint.save(out.resolve("student.safetensors"), student, null, spec.kind() == BertStudent.Kind.TT
+                ? SavedStudent.metadata(teacher.info(), spec, runKey()) : Map.of("run", runKey()));
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("task", teacher.info().task());
         results.put("method", method);

@@ -46,17 +46,26 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Write eval.json, eval.md and the prediction files here.")
     Path out;
 
-    @Option(names = "--engine", defaultValue = "runtime", paramLabel = "runtime|training", description = "runtime: the inference "
-            + "runtime (integer kernels for quantized layers; default); training: the training network (fake quantization in FP32).")
+    @Option(names = "--engine", defaultValue = "runtime", paramLabel = "runtime|training|onnx", description = "runtime: the inference "
+            + "runtime (integer kernels for quantized layers; default); training: the training network (fake quantization in FP32); "
+            + "onnx: the --onnx export of the model under ONNX Runtime.")
     String engine;
 
-    @Option(names = "--compare", description = "Run both engines and print both metrics and their agreement (intents, slot tags).")
+    @Option(names = "--onnx", paramLabel = "M.onnx", description = "The model's ONNX export (ttq export --format onnx), run by ONNX Runtime "
+            + "with --engine onnx or --compare.")
+    Path onnx;
+
+    @Option(names = "--compare", description = "Run every engine (runtime, training, and onnx with --onnx) and print the metrics and each "
+            + "one's agreement with the training network (intents, slot tags).")
     boolean compare;
 
     @Override
     public Integer call() throws Exception {
-        if (!engine.equals("runtime") && !engine.equals("training")) {
-            throw new UsageException("--engine must be runtime or training, got '" + engine + "'");
+        if (!List.of("runtime", "training", "onnx").contains(engine)) {
+            throw new UsageException("--engine must be runtime, training or onnx, got '" + engine + "'");
+        }
+        if (engine.equals("onnx") && onnx == null) {
+            throw new UsageException("--engine onnx needs --onnx M.onnx");
         }
         int threads = options.threads();
         TtOrder order = options.order();
@@ -79,7 +88,7 @@ public final class EvalCommand implements Callable<Integer> {
         json.put("split", split);
         json.put("slot_decoding", decoding.label());
         JointEvaluator.Result shown = null;
-        Run runtimeRun = null, trainingRun = null;
+        Run runtimeRun = null, trainingRun = null, onnxRun = null;
         if (engine.equals("runtime") || compare) {
             long t0 = System.nanoTime();
             JointRuntime runtime = JointRuntime.of(saved.net(), order);
@@ -91,7 +100,19 @@ public final class EvalCommand implements Callable<Integer> {
             JointEvaluator.Result r = JointEvaluator.evaluate(saved.net(), saved.batcher(), utterances, decoding);
             trainingRun = new Run("training", r, (System.nanoTime() - t0) / 1e9);
         }
-        for (Run run : new Run[] {runtimeRun, trainingRun}) {
+        if (onnx != null && (engine.equals("onnx") || compare)) {
+            try (OnnxJointModel ort = OnnxJointModel.open(onnx, threads)) {
+                String vocab = ort.metadata("ttq.vocabularies");
+                if (vocab != null && !vocab.equals(ttq.model.data.VocabularyJson.write(saved.batcher()))) {
+                    throw new DataFormatException(onnx + ": its vocabularies differ from " + model + "'s (exported from another model?)");
+                }
+                long t0 = System.nanoTime();
+                JointEvaluator.Result r = JointEvaluator.evaluate(b -> ort.logits(b.ids(), b.mask(), b.batch(), b.length()),
+                        saved.config().intents(), saved.batcher(), utterances, decoding);
+                onnxRun = new Run("onnx", r, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        for (Run run : new Run[] {runtimeRun, trainingRun, onnxRun}) {
             if (run == null) {
                 continue;
             }
@@ -107,21 +128,27 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         if (compare) {
-            Agreement a = Agreement.of(runtimeRun.result(), trainingRun.result());
-            System.out.printf(Locale.ROOT, "runtime vs training: identical intent on %d/%d utterances (%.2f%%), identical slot tag on %d/%d "
-                            + "tokens (%.2f%%); intent acc %+.2f, slot F1 %+.2f, frame acc %+.2f points%n", a.sameIntents(), a.utterances(),
-                    a.intentPercent(), a.sameTags(), a.tokens(), a.tagPercent(),
-                    runtimeRun.result().metrics().intentAccuracy() - trainingRun.result().metrics().intentAccuracy(),
-                    runtimeRun.result().metrics().slotF1() - trainingRun.result().metrics().slotF1(),
-                    runtimeRun.result().metrics().frameAccuracy() - trainingRun.result().metrics().frameAccuracy());
-            Map<String, Object> agree = new LinkedHashMap<>();
-            agree.put("identical_intents", a.sameIntents());
-            agree.put("utterances", a.utterances());
-            agree.put("identical_intent_pct", a.intentPercent());
-            agree.put("identical_tags", a.sameTags());
-            agree.put("tokens", a.tokens());
-            agree.put("identical_tag_pct", a.tagPercent());
-            json.put("agreement", agree);
+            Map<String, Object> agreements = new LinkedHashMap<>();
+            for (Run run : new Run[] {runtimeRun, onnxRun}) {
+                if (run == null) {
+                    continue;
+                }
+                Agreement a = Agreement.of(run.result(), trainingRun.result());
+                IntentSlotMetrics x = run.result().metrics(), t = trainingRun.result().metrics();
+                System.out.printf(Locale.ROOT, "%s vs training: identical intent on %d/%d utterances (%.2f%%), identical slot tag on %d/%d "
+                                + "tokens (%.2f%%); intent acc %+.2f, slot F1 %+.2f, frame acc %+.2f points%n", run.engine(), a.sameIntents(),
+                        a.utterances(), a.intentPercent(), a.sameTags(), a.tokens(), a.tagPercent(), x.intentAccuracy() - t.intentAccuracy(),
+                        x.slotF1() - t.slotF1(), x.frameAccuracy() - t.frameAccuracy());
+                Map<String, Object> agree = new LinkedHashMap<>();
+                agree.put("identical_intents", a.sameIntents());
+                agree.put("utterances", a.utterances());
+                agree.put("identical_intent_pct", a.intentPercent());
+                agree.put("identical_tags", a.sameTags());
+                agree.put("tokens", a.tokens());
+                agree.put("identical_tag_pct", a.tagPercent());
+                agreements.put(run.engine() + "_vs_training", agree);
+            }
+            json.put("agreement", agreements.size() == 1 ? agreements.values().iterator().next() : agreements);
         }
         if (out != null) {
             PredictionFiles.write(out, split, utterances, shown);
@@ -129,7 +156,7 @@ public final class EvalCommand implements Callable<Integer> {
             StringBuilder md = new StringBuilder("# ttq eval: " + model.getFileName() + " (" + kind + ") on " + data.resolve(split) + "\n\n");
             md.append("Slot decoding: ").append(decoding.label()).append(".\n\n");
             md.append("| engine | intent acc | slot F1 | frame acc | slot token acc | seconds |\n|---|---:|---:|---:|---:|---:|\n");
-            for (Run run : new Run[] {runtimeRun, trainingRun}) {
+            for (Run run : new Run[] {runtimeRun, trainingRun, onnxRun}) {
                 if (run != null) {
                     IntentSlotMetrics m = run.result().metrics();
                     md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", run.engine(), m.intentAccuracy(), m.slotF1(),
@@ -137,10 +164,14 @@ public final class EvalCommand implements Callable<Integer> {
                 }
             }
             if (compare) {
-                Agreement a = Agreement.of(runtimeRun.result(), trainingRun.result());
-                md.append(String.format(Locale.ROOT, "%nRuntime vs training network: identical intent on %d / %d utterances (%.2f%%), identical "
-                        + "slot tag on %d / %d tokens (%.2f%%).%n", a.sameIntents(), a.utterances(), a.intentPercent(), a.sameTags(), a.tokens(),
-                        a.tagPercent()));
+                for (Run run : new Run[] {runtimeRun, onnxRun}) {
+                    if (run != null) {
+                        Agreement a = Agreement.of(run.result(), trainingRun.result());
+                        md.append(String.format(Locale.ROOT, "%n%s vs training network: identical intent on %d / %d utterances (%.2f%%), "
+                                + "identical slot tag on %d / %d tokens (%.2f%%).%n", run.engine(), a.sameIntents(), a.utterances(),
+                                a.intentPercent(), a.sameTags(), a.tokens(), a.tagPercent()));
+                    }
+                }
             }
             Files.writeString(out.resolve("eval.md"), md);
         }

@@ -96,9 +96,9 @@ class PredictCommandTest {
         JsonNode agree = new ObjectMapper().readTree(out.resolve("eval.json").toFile()).get("agreement");
         assertTrue(agree.get("identical_intent_pct").asDouble() >= 90, agree.toString());
         assertTrue(agree.get("identical_tag_pct").asDouble() >= 95, agree.toString());
-        r = MainTest.run("eval", "--model", model.toString(), "--data", corpus.toString(), "--engine", "onnx");
+        r = MainTest.run("eval", "--model", model.toString(), "--data", corpus.toString(), "--engine", "tflite");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--engine must be runtime or training"), r.err());
+        assertTrue(r.err().contains("--engine must be runtime, training or onnx"), r.err());
     }
 
     @Test

@@ -60,6 +60,16 @@ public final class BertEncoder extends Module {
         return config;
     }
 
+    /** The TTM word table, or null when the word table is dense (the {@code words} parameter). */
+    public TtmEmbedding ttmWords() {
+        return ttmWords;
+    }
+
+    /** The layer norm after the embeddings. */
+    public LayerNorm embeddingNorm() {
+        return embeddingNorm;
+    }
+
     /** The encoder blocks, bottom first. */
     public List<BertLayer> layers() {
         return List.copyOf(layers);

@@ -48,6 +48,46 @@ public final class BertLayer extends Module {
         return new Linear(in, out, true, init);
     }
 
+    /** The query projection. */
+    public Layer query() {
+        return query;
+    }
+
+    /** The key projection. */
+    public Layer key() {
+        return key;
+    }
+
+    /** The value projection. */
+    public Layer value() {
+        return value;
+    }
+
+    /** The attention output projection. */
+    public Layer attentionOut() {
+        return attentionOut;
+    }
+
+    /** The feed-forward up projection (hidden to intermediate). */
+    public Layer up() {
+        return up;
+    }
+
+    /** The feed-forward down projection (intermediate to hidden). */
+    public Layer down() {
+        return down;
+    }
+
+    /** The layer norm after the attention residual. */
+    public LayerNorm attentionNorm() {
+        return attentionNorm;
+    }
+
+    /** The layer norm after the feed-forward residual. */
+    public LayerNorm outputNorm() {
+        return outputNorm;
+    }
+
     /** The block's output and its attention probabilities [B, heads, L, L]. */
     public record Result(Tensor output, Tensor attention) {
     }

@@ -41,6 +41,16 @@ public final class SequenceClassifier extends Module {
         return pooling;
     }
 
+    /** The pooler (CLS pooling), or null with mean pooling. */
+    public Linear pooler() {
+        return pooler;
+    }
+
+    /** The output layer to the class logits. */
+    public Linear classifier() {
+        return classifier;
+    }
+
     /** Reseeds every dropout mask of encoder and head (once per training step, for exact resumption). */
     public void reseedDropout(long seed, int epoch, int step) {
         encoder.reseedDropout(seed, epoch, step);

@@ -157,7 +157,8 @@ public final class CompactExport {
         }
     }
 
-    private static int[] integers(Tensor core, float scale, int bits) {
+    /** The b-bit codes rint(clip(core / scale)) of a core, exactly as the training network's fake quantizer rounds them. */
+    public static int[] integers(Tensor core, float scale, int bits) {
         int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
         float[] d = core.data();
         int[] out = new int[d.length];

@@ -60,6 +60,39 @@ public final class JointEvaluator {
         return new Result(IntentSlotMetrics.of(split, predIntents, predTags), predIntents, sentences);
     }
 
+    /** Any engine that maps a padded batch to logits: intents [batch, intents] and slots [batch, length, tags], row-major. */
+    @FunctionalInterface
+    public interface PaddedLogits {
+        /** The logits of batch b (ids and mask [b.batch(), b.length()], 0 = padding). */
+        float[][] logits(JointBatcher.Batch b) throws Exception;
+    }
+
+    /**
+     * Scores another engine (the inference runtime, ONNX Runtime) exactly as the training network is
+     * scored: the same batches of 64, the same decoding and metrics, so results compare prediction by prediction.
+     */
+    public static Result evaluate(PaddedLogits engine, int intents, JointBatcher batcher, List<Utterance> split, SlotDecoding decoding)
+            throws Exception {
+        SlotDecoding.Decoder slotDecoder = decoding.decoder(batcher.slots().names());
+        int tags = batcher.slots().size();
+        List<String> predIntents = new ArrayList<>();
+        List<List<String>> predTags = new ArrayList<>();
+        List<ConllEval.Sentence> sentences = new ArrayList<>();
+        for (JointBatcher.Batch b : batcher.batches(split, 64, -1)) {
+            float[][] out = engine.logits(b);
+            predIntents.addAll(batcher.decodeIntents(BioConstrainedDecoder.argmax(java.util.Arrays.copyOf(out[0], b.batch() * intents), intents,
+                    b.batch())));
+            int[] slotIds = slotDecoder.decode(out[1], tags, b.batch(), b.length(), b.lengths());
+            List<List<String>> rows = batcher.decodeSlots(b, slotIds);
+            predTags.addAll(rows);
+            for (int r = 0; r < b.batch(); r++) {
+                Utterance u = b.utterances().get(r);
+                sentences.add(new ConllEval.Sentence(u.tokens(), u.tags(), rows.get(r)));
+            }
+        }
+        return new Result(IntentSlotMetrics.of(split, predIntents, predTags), predIntents, sentences);
+    }
+
     /** The metrics.csv header of {@link #evaluation}'s columns. */
     public static final String METRICS_HEADER = "epoch,train_loss,dev_intent_acc,dev_slot_f1,dev_frame_acc\n";
 

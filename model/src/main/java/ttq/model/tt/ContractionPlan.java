@@ -91,6 +91,55 @@ public final class ContractionPlan {
         return spec() + String.format(java.util.Locale.ROOT, " [%.4g FLOPs, peak %.4g elements]", flops, peakElements);
     }
 
+    /**
+     * One pairwise contraction of the order: operands are numbered 0..n-1 for the network's tensors
+     * and n + k for the result of step k; {@code labels} are the result's axes (left's kept labels,
+     * then right's). Exporters (ONNX) replay the order from these steps.
+     */
+    public record Step(int left, int right, String[] labels) {
+    }
+
+    /** The pairwise contractions in an order that evaluates every operand before its use; the last step is the result. */
+    public List<Step> steps() {
+        List<Step> out = new ArrayList<>();
+        Costing c = new Costing(net);
+        if (!root.isLeaf()) {
+            collect(root, out, c);
+        }
+        return out;
+    }
+
+    private int collect(Tree t, List<Step> out, Costing c) {
+        if (t.isLeaf()) {
+            return t.leaf;
+        }
+        int l = collect(t.left, out, c), r = collect(t.right, out, c);
+        Set<String> keep = c.result(t.mask);
+        List<String> labels = new ArrayList<>();
+        for (String s : concat(Arrays.asList(labelsOf(t.left)), Arrays.asList(labelsOf(t.right)))) {
+            if (keep.contains(s) && !labels.contains(s)) {
+                labels.add(s);
+            }
+        }
+        out.add(new Step(l, r, labels.toArray(new String[0])));
+        return net.tensorCount() + out.size() - 1;
+    }
+
+    /** Labels of a subtree's result, in the order {@link #steps} gives them. */
+    private String[] labelsOf(Tree t) {
+        if (t.isLeaf()) {
+            return net.labels(t.leaf);
+        }
+        Set<String> keep = new Costing(net).result(t.mask);
+        List<String> labels = new ArrayList<>();
+        for (String s : concat(Arrays.asList(labelsOf(t.left)), Arrays.asList(labelsOf(t.right)))) {
+            if (keep.contains(s) && !labels.contains(s)) {
+                labels.add(s);
+            }
+        }
+        return labels.toArray(new String[0]);
+    }
+
     // ------------------------------------------------------------------ construction
 
     /** Parses a spec: nested pairs of tensor names, e.g. {@code ((x,G4),G3),(G1,G2)}; every tensor exactly once. */

@@ -23,6 +23,7 @@ import ttq.model.infer.RuntimeSession;
 import ttq.model.quant.WeightScaleInit;
 import ttq.model.transformer.JointIntentSlotModel;
 import ttq.model.transformer.TransformerConfig;
+import ttq.tools.OnnxJointModel;
 import ttq.tools.UsageException;
 
 /**
@@ -50,6 +51,11 @@ public final class InferBenchCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", defaultValue = "30", description = "Rounds over the batch-1 lengths (default ${DEFAULT-VALUE}, as the peer).")
     int rounds;
+
+    @Option(names = "--onnx", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Also time the models "
+            + "exported to ONNX (ttq export --format onnx) under ONNX Runtime: TT INT8 on 1 and --threads threads, TT FP32 and dense FP32 on "
+            + "--threads (default: on; --no-onnx skips).")
+    boolean onnx;
 
     @Option(names = "--out", description = "Directory for bench-infer.csv/.json/.md and bench-infer.png.")
     Path out;
@@ -89,6 +95,7 @@ public final class InferBenchCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         JointIntentSlotModel int8Net = null;
+        Map<String, JointIntentSlotModel> nets = new LinkedHashMap<>();
         for (String form : List.of("tt-int8", "tt-int4", "tt-int2", "tt-fp32", "dense-fp32")) {
             boolean tt = form.startsWith("tt");
             int bits = form.endsWith("int8") ? 8 : form.endsWith("int4") ? 4 : form.endsWith("int2") ? 2 : 32;
@@ -96,6 +103,7 @@ public final class InferBenchCommand implements Callable<Integer> {
             if (bits == 8) {
                 int8Net = net;
             }
+            nets.put(form, net);
             JointRuntime runtime = JointRuntime.of(net);
             RuntimeSession one = runtime.newSession(1), many = runtime.newSession(threads);
             Result r = measure(form, "runtime " + label(tt, bits), one::forward, many::forward, single, batchIds);
@@ -108,6 +116,15 @@ public final class InferBenchCommand implements Callable<Integer> {
                 single, batchIds);
         results.add(training);
         System.out.println(json.writeValueAsString(row(training)));
+        if (onnx) {
+            for (String form : List.of("tt-int8", "tt-fp32", "dense-fp32")) {
+                for (int n : form.equals("tt-int8") && threads > 1 ? new int[] {1, threads} : new int[] {threads}) {
+                    Result r = onnxRuntime(form, nets.get(form), n, single, batchIds);
+                    results.add(r);
+                    System.out.println(json.writeValueAsString(row(r)));
+                }
+            }
+        }
         for (Map.Entry<String, JsonNode> e : peerRows.entrySet()) {
             JsonNode p = e.getValue();
             String label = switch (e.getKey()) {
@@ -123,7 +140,8 @@ public final class InferBenchCommand implements Callable<Integer> {
         BenchTable t = new BenchTable("ttq bench infer (ATIS model of Table 1: batch 1 over " + LENGTHS.length + " lengths x " + rounds
                 + " rounds; batch 32 x 24)", List.of("form", "batch-1 p50 ms", "batch-1 p99 ms", "batch 32x24 ms", "utterances/s",
                 "p50 / torch dense INT8", "p50 / torch TT FP32", "utt/s / torch dense INT8"));
-        t.context("threads", "batch 1: 1 thread (ttq runtime); batch 32 x 24 and the peer: " + threads + "; OpenBLAS " + Blas.threads()
+        t.context("threads", "batch 1: 1 thread (ttq runtime); batch 32 x 24 and the peer: " + threads + "; ONNX Runtime: the threads in "
+                + "its row, batch 1 and 32 x 24 alike; OpenBLAS " + Blas.threads()
                 + "; " + Runtime.getRuntime().availableProcessors() + " cores");
         t.context("int8 path", Int8Path.selected() + " (" + Int8Path.selected().description() + ")");
         t.context("model", "2 post-LN blocks, hidden 768, 12 heads, FFN 3072, vocab 800, 26 intents, 130 slot tags; TT rank 10, TTM "
@@ -145,6 +163,35 @@ public final class InferBenchCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("bench-infer.{csv,json,md,png}"));
         }
         return 0;
+    }
+
+    /**
+     * The model exported to ONNX (as ttq export --format onnx writes it, planned for 32 rows) and timed under ONNX Runtime 1.20
+     * (Java API, all graph optimizations, {@code n} intra-op threads) with the same protocol as the other rows.
+     */
+    private Result onnxRuntime(String form, JointIntentSlotModel net, int n, int[][] single, int[] batchIds) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("ttq-bench-", ".onnx");
+        try {
+            ttq.model.onnx.OnnxExport.write(ttq.model.onnx.OnnxExport.of(net, ttq.model.onnx.OnnxExport.Options.defaults(), Map.of()), file);
+            try (OnnxJointModel ort = OnnxJointModel.open(file, n)) {
+                Forward run = (ids, lengths, b) -> {
+                    int l = lengths[0];
+                    float[] mask = new float[b * l];
+                    Arrays.fill(mask, 1f);
+                    try {
+                        ort.logits(ids, mask, b, l);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                boolean tt = form.startsWith("tt");
+                int bits = form.endsWith("int8") ? 8 : 32;
+                return measure("onnxruntime-" + form + "-" + n + "t", "ONNX Runtime " + label(tt, bits) + ", " + n + " thread" + (n == 1 ? "" : "s"),
+                        run, run, single, batchIds);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 
     /** The Table 1 model as the peer builds it, its quantizers' scales set from a forward of the batch (LSQ start for INT2 weights). */
