@@ -19,6 +19,13 @@ final class Commands {
     }
 
     /** {@link Trainer#refuseExistingRun} as a usage error. */
+    /** Prints a warning (one line, "ttq: warning: ...") on stderr; null prints nothing. */
+    static void warn(String warning) {
+        if (warning != null) {
+            System.err.println("ttq: " + warning);
+        }
+    }
+
     static void refuseExistingRun(java.nio.file.Path out, boolean resume) {
         try {
             Trainer.refuseExistingRun(out, resume);

@@ -135,6 +135,8 @@ public final class DistillCommand implements Callable<Integer> {
             train = new GlueBatches(tok, trainExamples);
             dev = new GlueBatches(tok, devExamples);
         }
+        Commands.warn(train.truncationWarning(glue.folder() + " train"));
+        Commands.warn(dev.truncationWarning(glue.folder() + " dev"));
         SequenceClassifier t = teacher.model();
         int teacherLayers = t.encoder().config().layers();
         SequenceClassifier student = BertStudent.classifier(t, spec, seed);

@@ -55,7 +55,7 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new UsageException("--in " + in + ": no such file");
         }
         List<String> firsts = new ArrayList<>(), seconds = new ArrayList<>();
-        List<String> lines = Files.readAllLines(in, StandardCharsets.UTF_8);
+        List<String> lines = ttq.model.data.TextLines.read(in);
         for (int i = 0; i < lines.size(); i++) {
             String line = i == 0 && lines.get(0).startsWith("\uFEFF") ? lines.get(0).substring(1) : lines.get(i);
             String[] f = line.split("\t", -1);

@@ -82,6 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (utterances.isEmpty()) {
             throw new DataFormatException(data.resolve(split) + ": the split has no utterances");
         }
+        Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve(split), utterances, saved.batcher().maxLength()));
         String kind = saved.compact() ? "compact" : "checkpoint";
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", model.toString());

@@ -99,6 +99,8 @@ public final class FinetuneCommand implements Callable<Integer> {
             train = new GlueBatches(tok, trainExamples);
             dev = new GlueBatches(tok, devExamples);
         }
+        Commands.warn(train.truncationWarning(glue.folder() + " train"));
+        Commands.warn(dev.truncationWarning(glue.folder() + " dev"));
         BertEncoder encoder = bert.encoder();
         SequenceClassifier model = new SequenceClassifier(encoder, pool, 2, seed);
         SavedClassifier.Info info = new SavedClassifier.Info(teacher, glue.name().toLowerCase(Locale.ROOT), bert.config(), pool, 2,

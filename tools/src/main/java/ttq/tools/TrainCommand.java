@@ -151,6 +151,9 @@ public final class TrainCommand implements Callable<Integer> {
         List<Utterance> train = IntentSlotCorpus.read(data.resolve("train")), valid = IntentSlotCorpus.read(data.resolve("valid"));
         List<Utterance> test = IntentSlotCorpus.read(data.resolve("test"));
         JointBatcher batcher = new JointBatcher(train, maxLength);
+        Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("train"), train, maxLength));
+        Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("valid"), valid, maxLength));
+        Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("test"), test, maxLength));
         TransformerConfig config = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
                 batcher.slots().size(), model, bits, maxLength, dropout).withRanks(rank, embeddingRank));
         Commands.refuseExistingRun(out, resume);

@@ -14,16 +14,30 @@ import ttq.model.data.GlueTask;
 public final class GlueBatches {
     private final BertTokenizer.Encoded[] encoded;
     private final int[] labels;
+    private final int atLimit, maxLength;
 
     /** Tokenizes examples with tokenizer. */
     public GlueBatches(BertTokenizer tokenizer, List<GlueTask.Example> examples) {
         encoded = new BertTokenizer.Encoded[examples.size()];
         labels = new int[examples.size()];
+        int full = 0;
         for (int i = 0; i < encoded.length; i++) {
             GlueTask.Example e = examples.get(i);
             encoded[i] = tokenizer.encode(e.first(), e.second());
             labels[i] = e.label();
+            full += encoded[i].ids().length >= tokenizer.maxLength() ? 1 : 0;
         }
+        atLimit = full;
+        maxLength = tokenizer.maxLength();
+    }
+
+    /**
+     * The warning for examples whose encoding fills the tokenizer's maximum length (the tokenizer cuts
+     * longer ones, longest sequence first), or null when none does.
+     */
+    public String truncationWarning(String split) {
+        return atLimit == 0 ? null : String.format(java.util.Locale.ROOT, "warning: %s: %d of %d examples reach the %d-token limit; longer "
+                + "ones are cut to it", split, atLimit, encoded.length, maxLength);
     }
 
     /** Number of examples. */

@@ -59,7 +59,7 @@ public enum GlueTask {
         if (!Files.isRegularFile(file)) {
             throw new DataFormatException(file + ": file not found");
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = TextLines.read(file);
         List<Example> out = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) { // line 1 is the header
             String line = lines.get(i);
@@ -93,6 +93,9 @@ public enum GlueTask {
         }
         if (out.isEmpty()) {
             throw new DataFormatException(file + ": no examples");
+        }
+        if (out.isEmpty()) {
+            throw new DataFormatException(file + ": no examples after the header line");
         }
         return out;
     }

@@ -26,6 +26,9 @@ public final class IntentSlotCorpus {
             }
         }
         List<String> inLines = lines(in), outLines = lines(out), labelLines = lines(label);
+        if (inLines.isEmpty()) {
+            throw new DataFormatException(in + ": the " + dir.getFileName() + " split is empty (no utterances)");
+        }
         if (inLines.size() != outLines.size() || inLines.size() != labelLines.size()) {
             throw new DataFormatException(dir + ": line counts differ: seq.in " + inLines.size() + ", seq.out "
                     + outLines.size() + ", label " + labelLines.size());
@@ -55,13 +58,32 @@ public final class IntentSlotCorpus {
         return result;
     }
 
-    private static List<String> lines(Path p) throws IOException {
-        List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
-        // a final newline is normal; a trailing empty line beyond it is not data
-        while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-            lines.remove(lines.size() - 1);
+    /**
+     * The warning for the utterances of a split longer than {@code maxLength} tokens (the batcher cuts
+     * them to their first maxLength tokens), or null when none is: their count, the longest and its line.
+     */
+    public static String truncationWarning(Path dir, List<Utterance> split, int maxLength) {
+        int over = 0, longest = 0, longestLine = 0;
+        for (int i = 0; i < split.size(); i++) {
+            int n = split.get(i).tokens().size();
+            if (n > maxLength) {
+                over++;
+                if (n > longest) {
+                    longest = n;
+                    longestLine = i + 1;
+                }
+            }
         }
-        return lines;
+        if (over == 0) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "warning: %s: %d utterance%s longer than %d tokens (the longest %d tokens, seq.in:%d) "
+                + "cut to the first %d (--max-len)", dir, over, over == 1 ? " is" : "s are", maxLength, longest, longestLine, maxLength,
+                maxLength);
+    }
+
+    private static List<String> lines(Path p) throws IOException {
+        return TextLines.read(p);
     }
 
     private static List<String> split(String line) {

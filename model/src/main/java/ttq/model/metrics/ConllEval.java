@@ -193,7 +193,7 @@ public final class ConllEval {
 
     /** Reads a conlleval input file; see {@link #parse(String, List)}. */
     public static List<Sentence> read(Path file) throws IOException {
-        return parse(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
+        return parse(file.toString(), ttq.model.data.TextLines.read(file));
     }
 
     /**
