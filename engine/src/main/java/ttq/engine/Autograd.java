@@ -17,6 +17,15 @@ public final class Autograd {
     private Autograd() {
     }
 
+    /**
+     * Turns anomaly detection on or off for every thread ({@link ttq.engine.check.AnomalyDetection}):
+     * each recorded op's output and each gradient checked for NaN and infinity, the first one found
+     * thrown as an {@link ttq.engine.check.AnomalyException} naming op, module and pass.
+     */
+    public static void detectAnomaly(boolean on) {
+        ttq.engine.check.AnomalyDetection.enable(on);
+    }
+
     /** Backpropagates {@code gradOutput} (same shape as root) from root. */
     public static void backward(Tensor root, Tensor gradOutput) {
         if (!root.requiresGrad()) {
@@ -53,6 +62,14 @@ public final class Autograd {
                     Profiler.backwardStart();
                 }
                 Tensor[] grads = fn.runBackward(g);
+                if (ttq.engine.check.AnomalyDetection.enabled()) {
+                    for (int i = 0; i < grads.length; i++) {
+                        if (grads[i] != null) {
+                            ttq.engine.check.AnomalyDetection.checkBackward(fn.name(), fn.anomalyModule() == null ? "" : fn.anomalyModule(), i,
+                                    grads[i], g);
+                        }
+                    }
+                }
                 if (profiling) {
                     Profiler.backwardDone(fn.name(), fn.profilePath());
                 }

@@ -14,6 +14,7 @@ public abstract class Function {
     private boolean released;
     /** The module path the forward ran under, when a profiler records it (null otherwise). */
     private String profilePath;
+    private String anomalyModule;
 
     /** Gradients of the loss w.r.t. each input, given the gradient w.r.t. the output; null where not needed. */
     protected abstract Tensor[] backward(Tensor gradOutput);
@@ -63,10 +64,19 @@ public abstract class Function {
     protected final Tensor attach(Tensor out, Tensor... inputs) {
         this.inputs = inputs;
         out.setGradFn(this);
+        if (ttq.engine.check.AnomalyDetection.enabled()) {
+            anomalyModule = ttq.engine.check.AnomalyDetection.currentModule();
+            ttq.engine.check.AnomalyDetection.checkForward(name(), anomalyModule, out, inputs);
+        }
         if (ttq.engine.profile.Profiler.running()) {
             profilePath = ttq.engine.profile.Profiler.forwardDone(name());
         }
         return out;
+    }
+
+    /** The module whose forward ran this op, recorded when anomaly detection is on (null otherwise). */
+    final String anomalyModule() {
+        return anomalyModule;
     }
 
     /** The module path recorded with the forward (null when no profiler ran). */

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import ttq.engine.optim.AdamW;
 import ttq.engine.optim.WarmupLinearDecay;
@@ -37,6 +38,9 @@ import ttq.model.train.Trainer;
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = "Fine-tune a pretrained encoder (minilm, bge or a Hugging Face folder) with a classifier on SST-2, MRPC or RTE.")
 public final class FinetuneCommand implements Callable<Integer> {
+    @Mixin
+    ProfileOption profile;
+
     @Option(names = "--task", required = true, description = "sst2, mrpc or rte.")
     String task;
 
@@ -86,6 +90,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GlueTask glue = Commands.glueTask(task);
+        profile.check();
         UsageException.require(epochs >= 1 && batch >= 1 && lr > 0 && warmup >= 0 && warmup < 1 && maxLength >= 3 && checkpointSteps >= 1
                 && (trainLimit == null || trainLimit >= 1), "--epochs, --batch, --lr, --checkpoint-steps and --train-limit must be positive, "
                 + "--warmup in [0, 1), --max-length at least 3");
@@ -110,7 +115,8 @@ public final class FinetuneCommand implements Callable<Integer> {
                 (System.nanoTime() - tLoad) / 1e9);
         int stepsPerEpoch = train.batchCount(batch);
         WarmupLinearDecay schedule = new WarmupLinearDecay(lr, (int) Math.round(warmup * stepsPerEpoch * epochs), stepsPerEpoch * epochs);
-        Trainer<GlueBatches.Batch> trainer = Trainer.builder(model, (BatchSource<GlueBatches.Batch>) order -> train.shuffled(batch, order))
+        Trainer<GlueBatches.Batch> trainer = profile.attach(Trainer.builder(model,
+                        (BatchSource<GlueBatches.Batch>) order -> train.shuffled(batch, order)), model, out, "ttq finetune: " + task)
                 .phase("", epochs, () -> new AdamW(model.parameters(), lr, 0.9f, 0.999f, 1e-8f, 0.01f), schedule,
                         new ClassifierTrainingStep(model, seed))
                 .seed(seed).clipGradNorm(1f).checkpointEvery(checkpointSteps)
@@ -120,6 +126,7 @@ public final class FinetuneCommand implements Callable<Integer> {
                 .listener(new ProgressListener(out)).counts(ClassifierTrainingStep::examples, ClassifierTrainingStep::tokens).build();
         Files.createDirectories(out);
         Trainer.Result run = Commands.run(trainer);
+        profile.report(out);
         if (!run.finished()) {
             return 0;
         }

@@ -7,7 +7,11 @@ import ttq.engine.nn.Module;
 import ttq.model.train.StepProfiler;
 import ttq.model.train.Trainer;
 
-/** {@code --profile N} of the training commands: N steps profiled into the run folder ({@link StepProfiler}). */
+/**
+ * How a training command watches its run: {@code --profile N} (N steps profiled into the run folder,
+ * {@link StepProfiler}) and {@code --detect-anomaly} (every op's output and gradient checked for NaN
+ * and infinity, {@link ttq.engine.check.AnomalyDetection}).
+ */
 final class ProfileOption {
     @Option(names = "--profile", paramLabel = "N", description = "Profile N training steps (after --profile-warmup steps) into the run folder: "
             + "profile.md and profile.csv (time and memory per op and module) and trace.json (open in Perfetto or chrome://tracing).")
@@ -16,6 +20,10 @@ final class ProfileOption {
     @Option(names = "--profile-warmup", paramLabel = "N", defaultValue = "30", description = "Steps before the profile starts, for the JIT "
             + "compiler to settle (default ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--detect-anomaly", description = "Check every op's forward output and backward gradient for NaN/Inf and stop at the first "
+            + "one, naming the op, module, step and pass (the last checkpoint is kept). Off by default: training runs slower with it.")
+    boolean detectAnomaly;
 
     private StepProfiler profiler;
 
@@ -27,6 +35,7 @@ final class ProfileOption {
 
     /** Adds the profiler to a run when --profile was given. */
     <B> Trainer.Builder<B> attach(Trainer.Builder<B> run, Module model, Path folder, String title) {
+        run.detectAnomaly(detectAnomaly);
         if (steps == null) {
             return run;
         }

@@ -116,6 +116,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", defaultValue = "0.1", description = "Dropout probability (default ${DEFAULT-VALUE}).")
     float dropout;
 
+    @Option(names = "--inject-nan", hidden = true, paramLabel = "PARAM@STEP", description = "Sets the first value of parameter PARAM to NaN "
+            + "before global step STEP (1-based); for testing --detect-anomaly.")
+    String injectNan;
+
     @Option(names = "--max-len", defaultValue = "64", description = "Longest sequence; longer utterances are truncated (default ${DEFAULT-VALUE}).")
     int maxLength;
 
@@ -173,13 +177,13 @@ public final class TrainCommand implements Callable<Integer> {
                 task, model, bits == 32 ? "-/FP32" : String.valueOf(bits), train.size(), valid.size(), test.size(),
                 batcher.words().size(), batcher.intents().size(), batcher.slots().size(), net.parameterCount());
         Map<String, String> described = Map.of("config", TransformerConfigJson.write(config), "vocab", VocabularyJson.write(batcher));
-        Trainer.Result run = Commands.run(profile.attach(Trainer.builder(net, (BatchSource<JointBatcher.Batch>) order -> batcher.batches(train, batch, order)), net, out,
+        Trainer.Result run = Commands.run(injected(net, profile.attach(Trainer.builder(net, (BatchSource<JointBatcher.Batch>) order -> batcher.batches(train, batch, order)), net, out,
                 "ttq train: " + model + " INT" + (bits == 32 ? "-/FP32" : bits) + ", batch " + batch)
                 .phase("", epochs, () -> new Adam(net.parameters(), lr, 0.9f, 0.98f, 1e-8f, 0f), lrSchedule,
                         new JointTrainingStep(net, batcher, seed, unkReplace))
                 .seed(seed).evaluator(JointEvaluator.evaluation(net, batcher, valid, slotDecoding), JointEvaluator.METRICS_HEADER)
                 .runFolder(out).runKey(runKey()).checkpointMetadata(described).bestModel(described).resume(resume).stopAfterEpoch(stopAfter)
-                .listener(new ProgressListener(out)).counts(JointBatcher.Batch::batch, JointTrainingStep::tokens).build());
+                .listener(new ProgressListener(out)).counts(JointBatcher.Batch::batch, JointTrainingStep::tokens)).build());
         profile.report(out);
         if (!run.finished()) {
             return 0;
@@ -209,6 +213,25 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "test (best dev epoch %d): %s | %.3f MB (%.1fx) | %.1f s training; wrote %s%n",
                 run.bestEpoch(), result.summary(), bytes / 1e6, (double) denseBytes / bytes, run.trainSeconds(), out);
         return 0;
+    }
+
+    /** The run with --inject-nan's listener added (a test hook for --detect-anomaly). */
+    private <B> Trainer.Builder<B> injected(JointIntentSlotModel net, Trainer.Builder<B> run) {
+        if (injectNan == null) {
+            return run;
+        }
+        String[] f = injectNan.split("@");
+        UsageException.require(f.length == 2 && net.stateDict().containsKey(f[0]) && f[1].matches("[1-9][0-9]*"),
+                "--inject-nan must be PARAM@STEP with a parameter of the model and a step >= 1, got '" + injectNan + "'");
+        long at = Long.parseLong(f[1]);
+        return run.listener(new ttq.model.train.TrainingListener() {
+            @Override
+            public void stepStarted(ttq.model.train.StepInfo info) {
+                if (info.stepsBefore() + 1 == at) {
+                    net.stateDict().get(f[0]).data()[0] = Float.NaN;
+                }
+            }
+        });
     }
 
     /** What must not change when resuming (epochs may grow under a constant rate; the linear schedule fixes them). */

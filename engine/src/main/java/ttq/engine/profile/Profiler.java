@@ -169,9 +169,10 @@ public final class Profiler {
 
     /** Enters a module: ops until the scope closes are charged to its path. */
     public static Scope module(Object module) {
+        Scope anomaly = ttq.engine.check.AnomalyDetection.enter(module); // null unless anomaly detection is on
         Profiler p = here();
         if (p == null) {
-            return NONE;
+            return anomaly == null ? NONE : anomaly;
         }
         String outer = p.scopes.isEmpty() ? "" : p.scopes.peek();
         p.mark("forward", "(glue)", outer);
@@ -180,6 +181,9 @@ public final class Profiler {
         return () -> {
             p.mark("forward", "(glue)", path);
             p.scopes.pop();
+            if (anomaly != null) {
+                anomaly.close();
+            }
         };
     }
 

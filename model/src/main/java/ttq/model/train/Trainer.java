@@ -78,6 +78,7 @@ public final class Trainer<B> {
     private final boolean phaseColumn;
     private final float clipNorm;
     private final int checkpointEvery;
+    private final boolean detectAnomaly;
     private final Path runFolder;
     private final String runKey;
     private final Map<String, String> checkpointMetadata, bestMetadata;
@@ -98,6 +99,7 @@ public final class Trainer<B> {
         this.phaseColumn = b.phaseColumn != null ? b.phaseColumn : b.phases.size() > 1;
         this.clipNorm = b.clipNorm;
         this.checkpointEvery = b.checkpointEvery;
+        this.detectAnomaly = b.detectAnomaly;
         this.runFolder = b.runFolder;
         this.runKey = b.runKey;
         this.checkpointMetadata = Map.copyOf(b.checkpointMetadata);
@@ -149,6 +151,18 @@ public final class Trainer<B> {
      * point lies before what is done; {@link ArithmeticException} on a non-finite loss.
      */
     public Result run() throws IOException {
+        if (!detectAnomaly) {
+            return runPhases();
+        }
+        ttq.engine.check.AnomalyDetection.enable(model);
+        try {
+            return runPhases();
+        } finally {
+            ttq.engine.check.AnomalyDetection.enable(false);
+        }
+    }
+
+    private Result runPhases() throws IOException {
         Path checkpoint = runFolder.resolve(CHECKPOINT), best = runFolder.resolve(BEST);
         refuseExistingRun(runFolder, resume);
         Files.createDirectories(runFolder);
@@ -196,6 +210,20 @@ public final class Trainer<B> {
         return new Result(true, total, s.bestEpoch, s.bestScore, s.trainSeconds, s.metrics.toString());
     }
 
+    /** An anomaly with where it happened in the run and which checkpoint is left. */
+    private ttq.engine.check.AnomalyException anomalyAt(ttq.engine.check.AnomalyException e, int epoch, int step, int steps, Phase<B> phase,
+                                                        Path checkpoint) {
+        String kept;
+        try {
+            Map<String, String> meta = Files.exists(checkpoint) ? SafeTensors.readMetadata(checkpoint) : null;
+            kept = meta == null ? "; no checkpoint was written yet" : "; the last checkpoint " + checkpoint + " (epoch " + meta.get("epoch")
+                    + ", step " + meta.get("step") + " of " + meta.get("steps") + ") is kept";
+        } catch (IOException io) {
+            kept = "";
+        }
+        return e.at("at epoch " + epoch + " step " + (step + 1) + " of " + steps + (phases.size() > 1 ? " (" + phase.name() + ")" : "") + kept);
+    }
+
     /** One epoch (or its rest after a resume); false when the run stops after it or within it, as asked. */
     private boolean runEpoch(Phase<B> phase, Optimizer opt, State s, int total, Path checkpoint, Path best) throws IOException {
         int epoch = s.epoch;
@@ -225,13 +253,22 @@ public final class Trainer<B> {
             float value;
             StepScope scope = StepScope.open(); // this step's activations are reused by the next
             try {
-                Tensor loss = phase.step().loss(b, info);
+                Tensor loss;
+                try {
+                    loss = phase.step().loss(b, info);
+                } catch (ttq.engine.check.AnomalyException e) {
+                    throw anomalyAt(e, epoch, step, list.size(), phase, checkpoint);
+                }
                 value = loss.item();
                 if (!Float.isFinite(value)) {
                     throw new ArithmeticException("training diverged: loss " + value + " at epoch " + epoch + " step " + (step + 1)
                             + (phases.size() > 1 ? " (" + phase.name() + ")" : ""));
                 }
-                loss.backward();
+                try {
+                    loss.backward();
+                } catch (ttq.engine.check.AnomalyException e) {
+                    throw anomalyAt(e, epoch, step, list.size(), phase, checkpoint);
+                }
                 try (Profiler.Scope p = Profiler.section("optimizer")) {
                     if (clipNorm > 0) {
                         GradientClipping.clipGlobalNorm(model.parameters(), clipNorm);
@@ -362,6 +399,7 @@ public final class Trainer<B> {
         private Boolean phaseColumn;
         private float clipNorm;
         private int checkpointEvery;
+        private boolean detectAnomaly;
         private Path runFolder;
         private String runKey = "";
         private final Map<String, String> checkpointMetadata = new LinkedHashMap<>();
@@ -412,6 +450,16 @@ public final class Trainer<B> {
                 throw new IllegalArgumentException("clip norm must be >= 0, got " + maxNorm);
             }
             this.clipNorm = maxNorm;
+            return this;
+        }
+
+        /**
+         * Checks every op's forward output and backward gradient for NaN and infinity during training
+         * ({@link ttq.engine.check.AnomalyDetection}, module paths under the model); the first one found stops the run with an
+         * {@link ttq.engine.check.AnomalyException} naming op, module, pass and step, the last checkpoint kept. Off by default.
+         */
+        public Builder<B> detectAnomaly(boolean on) {
+            this.detectAnomaly = on;
             return this;
         }
 
