@@ -23,7 +23,7 @@ final class JvmRelaunch {
     // G1 named, not left to the JVM: on a machine it sees as one processor it would pick the serial
     // collector, under which a 1-thread ATIS epoch took 42 s instead of 23.5 s (2026-11-27).
     static final String DEFAULT_OPTS = "-Xms3g -Xmx3g -XX:+AlwaysPreTouch -XX:+UseG1GC";
-    private static final Set<String> LONG_COMMANDS = Set.of("train", "reproduce", "bench", "finetune", "distill");
+    private static final Set<String> LONG_COMMANDS = Set.of("train", "reproduce", "bench", "finetune", "distill", "soak");
     private static final Set<String> LARGE_HEAP_COMMANDS = Set.of("finetune", "distill");
 
     /** The child's JVM flags for a command, given the machine's memory (bytes; -1 when unknown). */

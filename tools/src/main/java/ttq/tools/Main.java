@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ttq", mixinStandardHelpOptions = true, versionProvider = Versions.class,
         description = "Quantization-aware training of tensor-train compressed transformers.",
-        subcommands = {TrainCommand.class, ReproduceCommand.class, InfoCommand.class, BenchCommand.class, DemoCommand.class, PlanCommand.class, TtApplyCommand.class, SizeCommand.class, ExportCommand.class, EvalCommand.class, PredictCommand.class, ServeCommand.class, EmbedCommand.class, FinetuneCommand.class, DistillCommand.class, SweepCommand.class, ReportCommand.class,
+        subcommands = {TrainCommand.class, ReproduceCommand.class, InfoCommand.class, BenchCommand.class, DemoCommand.class, PlanCommand.class, TtApplyCommand.class, SizeCommand.class, ExportCommand.class, EvalCommand.class, PredictCommand.class, ServeCommand.class, EmbedCommand.class, FinetuneCommand.class, DistillCommand.class, SweepCommand.class, ReportCommand.class, SoakCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad data (malformed files, NaN losses) and failed runs. */

@@ -40,6 +40,16 @@ public final class TtApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return apply();
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            // a layer or op refusing the case's shapes: name the case file, which is what the user can fix
+            String m = String.valueOf(e.getMessage());
+            throw new DataFormatException(m.startsWith(in.toString()) ? m : in + ": " + m);
+        }
+    }
+
+    private Integer apply() throws Exception {
         SafeTensorFile file = SafeTensors.read(in);
         LearnedScaleQuantizer quantizer = quantizer(file);
         List<Tensor> cores = new ArrayList<>();
