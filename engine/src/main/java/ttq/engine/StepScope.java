@@ -59,6 +59,17 @@ public final class StepScope implements AutoCloseable {
         return CURRENT.get() != null;
     }
 
+    /**
+     * Empties this thread's pool (no scope may be open on it): the arrays become garbage. For memory
+     * measurements that should show what outlives the steps, not the cache of the last step's arrays.
+     */
+    public static void releasePool() {
+        if (CURRENT.get() != null) {
+            throw new IllegalStateException("StepScope.releasePool inside an open scope");
+        }
+        POOLS.remove();
+    }
+
     /** For kernels: an array of n floats, all zero; pooled inside a scope, new otherwise. */
     public static float[] zeros(int n) {
         return take(n, true);

@@ -71,9 +71,18 @@ public final class TrainCommand implements Callable<Integer> {
             + "(--model tt; default ${DEFAULT-VALUE}, the paper's Table 1).")
     int rank;
 
-    @Option(names = "--embedding-rank", defaultValue = "30", description = "TTM rank of the token embedding (--model tt; default "
-            + "${DEFAULT-VALUE}, the paper's Table 1).")
+    @Option(names = "--embedding-rank", defaultValue = "30", paramLabel = "R|auto", description = "TTM rank of the token embedding (--model "
+            + "tt; default ${DEFAULT-VALUE}, the paper's Table 1); auto: the rank whose cores hold the share of the dense table that rank 30 "
+            + "holds on ATIS (7.1%), so it grows with the vocabulary (printed).")
+    String embeddingRankOption;
+
+    /** --embedding-rank resolved (auto: from the vocabulary). */
     int embeddingRank;
+
+    @Option(names = "--embedding", defaultValue = "ttm", paramLabel = "ttm|dense", description = "Token embedding of the TT model: ttm "
+            + "(default, the paper's) or dense (a full FP32 table; the linears stay compressed), for corpora whose vocabulary holds the "
+            + "information (many rare names).")
+    String embedding;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default ${DEFAULT-VALUE}; the paper trains 40).")
     int epochs;
@@ -136,7 +145,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UsageException.require(task.equals("atis"), "--task: only 'atis' (joint intent/slot) is supported, got '" + task + "'");
-        UsageException.require(rank >= 1 && embeddingRank >= 1, "--rank and --embedding-rank must be >= 1, got " + rank + " and " + embeddingRank);
+        UsageException.require(List.of("ttm", "dense").contains(embedding), "--embedding must be ttm or dense, got '" + embedding + "'");
+        boolean autoRank = embeddingRankOption.equals("auto");
+        if (!autoRank) {
+            try {
+                embeddingRank = Integer.parseInt(embeddingRankOption);
+            } catch (NumberFormatException e) {
+                throw new UsageException("--embedding-rank must be a positive integer or auto, got '" + embeddingRankOption + "'");
+            }
+        }
+        UsageException.require(rank >= 1 && (autoRank || embeddingRank >= 1), "--rank and --embedding-rank must be >= 1, got " + rank + " and "
+                + embeddingRankOption);
         UsageException.require(epochs >= 1 && batch >= 1 && lr > 0 && maxLength >= 1 && dropout >= 0 && dropout < 1,
                 "--epochs, --batch and --max-len must be >= 1, --lr > 0, --dropout in [0, 1)");
         profile.check();
@@ -158,8 +177,18 @@ public final class TrainCommand implements Callable<Integer> {
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("train"), train, maxLength));
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("valid"), valid, maxLength));
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("test"), test, maxLength));
-        TransformerConfig config = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
-                batcher.slots().size(), model, bits, maxLength, dropout).withRanks(rank, embeddingRank));
+        TransformerConfig config0 = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
+                batcher.slots().size(), model, bits, maxLength, dropout).withRanks(rank, 1).withEmbedding(model.equals("dense") ? "dense" : embedding));
+        TransformerConfig config = config0;
+        if (autoRank) {
+            embeddingRank = config.ttmEmbedding() ? config.autoEmbeddingRank() : 30;
+            if (config.ttmEmbedding()) {
+                System.out.printf(Locale.ROOT, "--embedding-rank auto: %d for %d words (TTM %d parameters, %.1f%% of the dense table's %d)%n",
+                        embeddingRank, config.vocab(), config.ttmParameters(embeddingRank),
+                        100.0 * config.ttmParameters(embeddingRank) / ((long) config.vocab() * config.hidden()), (long) config.vocab() * config.hidden());
+            }
+        }
+        config = config.withRanks(rank, embeddingRank);
         Commands.refuseExistingRun(out, resume);
         Files.createDirectories(out);
         experiment.writeResolved(out);
@@ -243,6 +272,7 @@ public final class TrainCommand implements Callable<Integer> {
                 unkReplace > 0 ? " unk_replace=" + unkReplace : "", positionInit.equals("normal") ? "" : " position_init=" + positionInit)
                 + (scaleInit.equals("max") ? "" : " scale_init=" + scaleInit)
                 + (rank == 10 && embeddingRank == 30 ? "" : " rank=" + rank + " embedding_rank=" + embeddingRank)
+                + (embedding.equals("ttm") ? "" : " embedding=" + embedding)
                 // the decoding picks the best-dev epoch, so it belongs to the run
                 + (slotDecoding == SlotDecoding.BIO ? "" : " slot_decoding=" + slotDecoding.label());
     }

@@ -33,7 +33,7 @@ public final class JointIntentSlotModel extends Module {
         this.config = c;
         Random random = new Random(seed);
         int d = c.hidden();
-        if (c.format().equals("tt")) {
+        if (c.ttmEmbedding()) {
             TtmEmbedding e = new TtmEmbedding(c.vocab(), c.embeddingRowModes(), c.embeddingColModes(), c.embeddingRank(), random);
             if (c.bits() < 32) {
                 e.quantizeWeights(new LearnedScaleQuantizer(c.bits()));

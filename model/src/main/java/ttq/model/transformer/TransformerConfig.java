@@ -19,9 +19,22 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
                                 int intents, int slots, String format, int bits, int ttRank, int embeddingRank,
                                 int[] attnOutModes, int[] attnInModes, int[] ffnOutModes, int[] ffnInModes,
                                 int[] embeddingRowModes, int[] embeddingColModes,
-                                boolean quantizeActivations, boolean quantizeAttention) {
-    /** Validates the sizes, dropout, format and bits. */
+                                boolean quantizeActivations, boolean quantizeAttention, String embedding) {
+    /**
+     * Validates the sizes, dropout, format and bits. {@code embedding} is the token embedding's kind:
+     * "ttm" (a TTM embedding, the default of the TT format) or "dense" (a full table; the dense
+     * format's only kind); null picks the format's default (files written before the option existed).
+     */
     public TransformerConfig {
+        if (embedding == null) {
+            embedding = "tt".equals(format) ? "ttm" : "dense";
+        }
+        if (!embedding.equals("ttm") && !embedding.equals("dense")) {
+            throw new IllegalArgumentException("embedding must be ttm or dense, got '" + embedding + "'");
+        }
+        if ("dense".equals(format) && embedding.equals("ttm")) {
+            throw new IllegalArgumentException("a TTM embedding needs the TT model (--model tt)");
+        }
         if (vocab < 2 || hidden < 1 || layers < 1 || heads < 1 || ffn < 1 || maxLength < 1 || intents < 1 || slots < 1 || ttRank < 1
                 || embeddingRank < 1) {
             throw new IllegalArgumentException("vocab >= 2 and hidden, layers, heads, ffn, maxLength, intents, slots, ttRank, "
@@ -50,6 +63,8 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
             check("attention in modes", attnInModes, hidden);
             check("feed-forward out modes", ffnOutModes, ffn);
             check("feed-forward in modes", ffnInModes, hidden);
+        }
+        if (embedding.equals("ttm")) {
             check("embedding column modes", embeddingColModes, hidden);
             if (embeddingRowModes == null || embeddingRowModes.length != embeddingColModes.length) {
                 throw new IllegalArgumentException("embedding row modes must be as many as its column modes");
@@ -59,6 +74,20 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
                         + " multiply to less than the vocabulary " + vocab);
             }
         }
+    }
+
+    /** The configuration of the old shape (before {@code embedding}): the format's default embedding. */
+    public TransformerConfig(int vocab, int hidden, int layers, int heads, int ffn, int maxLength, float dropout, int intents, int slots,
+                             String format, int bits, int ttRank, int embeddingRank, int[] attnOutModes, int[] attnInModes,
+                             int[] ffnOutModes, int[] ffnInModes, int[] embeddingRowModes, int[] embeddingColModes,
+                             boolean quantizeActivations, boolean quantizeAttention) {
+        this(vocab, hidden, layers, heads, ffn, maxLength, dropout, intents, slots, format, bits, ttRank, embeddingRank, attnOutModes,
+                attnInModes, ffnOutModes, ffnInModes, embeddingRowModes, embeddingColModes, quantizeActivations, quantizeAttention, null);
+    }
+
+    /** Whether the token embedding is a TTM embedding (else a dense table). */
+    public boolean ttmEmbedding() {
+        return embedding.equals("ttm");
     }
 
     private static void check(String what, int[] modes, int size) {
@@ -89,7 +118,7 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
         boolean tt = format.equals("tt");
         boolean q = tt && bits < 32;
         List<LayerSpec> l = new ArrayList<>();
-        l.add(tt ? LayerSpec.ttmEmbedding("embedding.tokens", "embedding", vocab, embeddingRowModes, embeddingColModes,
+        l.add(ttmEmbedding() ? LayerSpec.ttmEmbedding("embedding.tokens", "embedding", vocab, embeddingRowModes, embeddingColModes,
                 embeddingRank, 1, q) : LayerSpec.denseEmbedding("embedding.tokens", "embedding", vocab, hidden, 1, false));
         l.add(LayerSpec.denseEmbedding("embedding.positions", "embedding", maxLength, hidden, 1, false));
         l.add(LayerSpec.other("embedding.norm", "embedding", 2L * hidden, 1));
@@ -107,7 +136,7 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
         // linears of a block when weights are quantized; Q, K, V, P whenever a TT model quantizes attention), and
         // the flag of each weight quantizer (its scale is counted with its layer).
         long activation = (q && quantizeActivations ? 6L * layers : 0) + (tt && quantizeAttention ? 4L * layers : 0);
-        long state = 2 * activation + (q ? 1 + 6L * layers : 0);
+        long state = 2 * activation + (q ? (ttmEmbedding() ? 1 : 0) + 6L * layers : 0);
         if (state > 0) {
             l.add(LayerSpec.other("quantizer.state", "encoder", state, 1));
         }
@@ -131,7 +160,42 @@ public record TransformerConfig(int vocab, int hidden, int layers, int heads, in
     public TransformerConfig withRanks(int ttRank, int embeddingRank) {
         return new TransformerConfig(vocab, hidden, layers, heads, ffn, maxLength, dropout, intents, slots, format, bits, ttRank,
                 embeddingRank, attnOutModes, attnInModes, ffnOutModes, ffnInModes, embeddingRowModes, embeddingColModes,
-                quantizeActivations, quantizeAttention);
+                quantizeActivations, quantizeAttention, embedding);
+    }
+
+    /** TTM parameters' share of the dense table that Table 1's rank 30 gives on ATIS (47,610 of 869 x 768: 7.1%). */
+    public static final double AUTO_EMBEDDING_SHARE = 47_610.0 / (869 * 768);
+
+    /**
+     * The TTM rank {@code --embedding-rank auto} picks: the smallest whose cores hold at least
+     * {@link #AUTO_EMBEDDING_SHARE} of the dense table's parameters (vocabulary x hidden), so the
+     * embedding grows with the vocabulary as it does on ATIS (rank 30 there). At least 1, at most 256.
+     */
+    public int autoEmbeddingRank() {
+        double target = AUTO_EMBEDDING_SHARE * vocab * hidden;
+        for (int r = 1; r < 256; r++) {
+            if (ttmParameters(r) >= target * (1 - 1e-9)) {
+                return r;
+            }
+        }
+        return 256;
+    }
+
+    /** Parameters of the TTM embedding at bond rank r (every bond; the row and column modes of this configuration). */
+    public long ttmParameters(int r) {
+        long p = 0;
+        int d = embeddingRowModes.length;
+        for (int k = 0; k < d; k++) {
+            p += (long) (k == 0 ? 1 : r) * embeddingRowModes[k] * embeddingColModes[k] * (k == d - 1 ? 1 : r);
+        }
+        return p;
+    }
+
+    /** This configuration with another token embedding: "ttm" or "dense". */
+    public TransformerConfig withEmbedding(String kind) {
+        return new TransformerConfig(vocab, hidden, layers, heads, ffn, maxLength, dropout, intents, slots, format, bits, ttRank,
+                embeddingRank, attnOutModes, attnInModes, ffnOutModes, ffnInModes, embeddingRowModes, embeddingColModes,
+                quantizeActivations, quantizeAttention, kind);
     }
 
     /**
