@@ -169,7 +169,9 @@ public final class DistillCommand implements Callable<Integer> {
         if (!result.finished()) {
             return 0;
         }
-        BinaryMetrics m = GlueEvaluator.evaluate(student, dev, 64).metrics();
+        GlueEvaluator.Result evaluated = GlueEvaluator.evaluate(student, dev, 64);
+        GlueEvaluator.writePredictions(out.resolve("dev_predictions.tsv"), evaluated, dev);
+        BinaryMetrics m = evaluated.metrics();
         TrainingCheckpoint.save(out.resolve("student.safetensors"), student, null, spec.kind() == BertStudent.Kind.TT
                 ? SavedStudent.metadata(teacher.info(), spec, runKey()) : Map.of("run", runKey()));
         Map<String, Object> results = new LinkedHashMap<>();

@@ -131,7 +131,9 @@ public final class FinetuneCommand implements Callable<Integer> {
             return 0;
         }
         SavedClassifier.Loaded chosen = SavedClassifier.load(out.resolve(Trainer.BEST));
-        BinaryMetrics m = GlueEvaluator.evaluate(chosen.model(), dev, 64).metrics();
+        GlueEvaluator.Result evaluated = GlueEvaluator.evaluate(chosen.model(), dev, 64);
+        GlueEvaluator.writePredictions(out.resolve("dev_predictions.tsv"), evaluated, dev);
+        BinaryMetrics m = evaluated.metrics();
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("task", info.task());
         results.put("teacher", teacher);

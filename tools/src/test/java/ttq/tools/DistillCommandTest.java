@@ -49,6 +49,7 @@ class DistillCommandTest {
         assertEquals(8, res.get("bits").asInt());
         assertTrue(res.get("compression").asDouble() > 1, res.toString());
         assertTrue(Double.isFinite(res.get("dev_acc").asDouble()));
+        assertEquals(res.get("dev_acc").asDouble(), FinetuneCommandTest.rescored(full.resolve("dev_predictions.tsv"), 20), 1e-9);
 
         r = distill(cut, "--method", "layerwise", "--bits", "8", "--stop-after-epochs", "2");
         assertEquals(0, r.code(), r.err());

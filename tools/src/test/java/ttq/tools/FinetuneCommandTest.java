@@ -46,6 +46,21 @@ class FinetuneCommandTest {
         return g;
     }
 
+    /** Accuracy (percent) re-scored from a dev_predictions.tsv of n examples. */
+    static double rescored(Path tsv, int n) throws IOException {
+        List<String> lines = Files.readAllLines(tsv);
+        assertEquals("index\tgold\tpredicted\tprobability", lines.get(0));
+        assertEquals(n + 1, lines.size());
+        int right = 0;
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split("\t");
+            right += f[1].equals(f[2]) ? 1 : 0;
+            double p = Double.parseDouble(f[3]);
+            assertTrue(p >= 0.5 - 1e-6 && p <= 1, line); // the predicted class of two has probability >= 1/2
+        }
+        return 100.0 * right / n;
+    }
+
     @Test
     void trainsScoresAndResumesToTheSameModel(@TempDir Path dir) throws Exception {
         Path t = teacher(dir), g = glue(dir);
@@ -59,6 +74,7 @@ class FinetuneCommandTest {
         assertEquals(20, res.get("dev_examples").asInt());
         double acc = res.get("dev_acc").asDouble();
         assertTrue(acc >= 0 && acc <= 100);
+        assertEquals(acc, rescored(full.resolve("dev_predictions.tsv"), 20), 1e-9, "dev accuracy re-scored from dev_predictions.tsv");
         assertEquals(3, Files.readAllLines(full.resolve("metrics.csv")).size());
 
         r = MainTest.run(concat(common, "--out", cut.toString(), "--stop-after-steps", "3"));

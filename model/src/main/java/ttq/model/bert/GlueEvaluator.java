@@ -14,6 +14,21 @@ public final class GlueEvaluator {
     public record Result(int[] predicted, float[] probabilities, BinaryMetrics metrics) {
     }
 
+    /**
+     * Writes a result's predictions as TSV (header {@code index, gold, predicted, probability}: the
+     * example's position in the split, its label, the predicted class and that class's probability),
+     * atomically, so that a reported accuracy can be re-scored from the file.
+     */
+    public static void writePredictions(java.nio.file.Path file, Result r, GlueBatches data) throws java.io.IOException {
+        StringBuilder b = new StringBuilder("index\tgold\tpredicted\tprobability\n");
+        int c = r.probabilities().length / Math.max(1, r.predicted().length);
+        for (int i = 0; i < r.predicted().length; i++) {
+            b.append(i).append('\t').append(data.label(i)).append('\t').append(r.predicted()[i]).append('\t')
+                    .append(String.format(java.util.Locale.ROOT, "%.6f", r.probabilities()[i * c + r.predicted()[i]])).append('\n');
+        }
+        ttq.engine.io.AtomicFileWrite.writeString(file, b.toString());
+    }
+
     /** The metrics.csv header of {@link #evaluation}'s columns. */
     public static final String METRICS_HEADER = "epoch,train_loss,dev_acc,dev_f1\n";
 

@@ -1,0 +1,110 @@
+package ttq.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README and docs/ stay true: every fenced shell block marked {@code <!-- ci -->} is run (each
+ * line a {@code java -jar tools/target/ttq.jar ...} command, in process) and must exit 0, so a
+ * command or option that no longer exists fails the build; every relative link resolves; the
+ * README stays within 200 lines and links every docs page.
+ */
+class DocumentationTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final String JAR = "java -jar tools/target/ttq.jar";
+
+    private static List<Path> pages() throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        return pages;
+    }
+
+    /** The commands of the blocks marked {@code <!-- ci -->} in a page. */
+    static List<String> markedCommands(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).strip().equals("<!-- ci -->")) {
+                continue;
+            }
+            int j = i + 1;
+            if (j >= lines.size() || !lines.get(j).strip().startsWith("```")) {
+                throw new AssertionError("line " + (i + 1) + ": <!-- ci --> must stand right above a fenced block");
+            }
+            for (j++; j < lines.size() && !lines.get(j).strip().startsWith("```"); j++) {
+                String cmd = lines.get(j).strip();
+                if (!cmd.isEmpty() && !cmd.startsWith("#")) {
+                    out.add(cmd);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Splits a command line into arguments (single and double quotes group). */
+    static List<String> split(String line) {
+        List<String> args = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"|'([^']*)'|(\\S+)").matcher(line);
+        while (m.find()) {
+            args.add(m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3));
+        }
+        return args;
+    }
+
+    @Test
+    void markedCommandsRun() throws IOException {
+        int ran = 0;
+        for (Path page : pages()) {
+            for (String cmd : markedCommands(Files.readAllLines(page))) {
+                assertTrue(cmd.startsWith(JAR + " ") || cmd.equals(JAR), page.getFileName() + ": a marked command must start with '" + JAR
+                        + "': " + cmd);
+                List<String> args = new ArrayList<>();
+                for (String a : split(cmd.substring(JAR.length()))) {
+                    // paths are written relative to the repository root; the tests run in tools/
+                    args.add(!a.startsWith("-") && a.contains("/") && Files.exists(ROOT.resolve(a)) ? ROOT.resolve(a).toString() : a);
+                }
+                MainTest.Result r = MainTest.run(args.toArray(new String[0]));
+                assertEquals(0, r.code(), ROOT.relativize(page) + ": '" + cmd + "' failed: " + r.err());
+                ran++;
+            }
+        }
+        assertTrue(ran >= 5, "at least 5 marked commands in README.md and docs/, found " + ran);
+    }
+
+    @Test
+    void relativeLinksResolveAndTheReadmeStaysShort() throws IOException {
+        Pattern link = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
+        List<String> broken = new ArrayList<>();
+        for (Path page : pages()) {
+            Matcher m = link.matcher(Files.readString(page));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.startsWith("http://") || target.startsWith("https://") || target.startsWith("mailto:") || target.startsWith("#")) {
+                    continue;
+                }
+                String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
+                if (!Files.exists(page.getParent().resolve(file))) {
+                    broken.add(ROOT.relativize(page) + ": " + target);
+                }
+            }
+        }
+        assertTrue(broken.isEmpty(), "links that do not resolve: " + broken);
+        List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
+        assertTrue(readme.size() <= 200, "README.md has " + readme.size() + " lines (at most 200)");
+        String text = String.join("\n", readme);
+        for (Path page : pages().subList(1, pages().size())) {
+            assertTrue(text.contains("docs/" + page.getFileName()), "README.md does not link docs/" + page.getFileName());
+        }
+    }
+}
