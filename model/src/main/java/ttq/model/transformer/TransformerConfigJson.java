@@ -33,7 +33,12 @@ public final class TransformerConfigJson {
                     + "or is not a ttq model file");
         }
         try {
-            return JSON.readValue(json, TransformerConfig.class);
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(json);
+            if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("embedding")) {
+                // files written before the embedding kind existed: null picks the format's default (TransformerConfig)
+                o.putNull("embedding");
+            }
+            return JSON.treeToValue(tree, TransformerConfig.class);
         } catch (JsonProcessingException e) {
             throw new DataFormatException(source + ": bad model configuration: " + e.getOriginalMessage());
         } catch (IllegalArgumentException e) {

@@ -56,4 +56,19 @@ class TransformerConfigBuilderTest {
                 BertStudent.Spec.builder().kind(BertStudent.Kind.XTC).bits(32).binary(true).layers(3).build());
         assertThrows(IllegalArgumentException.class, () -> BertStudent.Spec.builder().bits(5).build());
     }
+
+    /** Checkpoints and compact files written before the embedding kind existed have no "embedding" key: they read as the format's default. */
+    @Test
+    void configurationsWithoutTheEmbeddingKindReadAsTheFormatsDefault() throws Exception {
+        for (String format : new String[] {"tt", "dense"}) {
+            TransformerConfig c = TransformerConfig.atisTable1(869, 21, 120, format, format.equals("tt") ? 8 : 32, 64, 0.1f);
+            com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    new com.fasterxml.jackson.databind.ObjectMapper().readTree(TransformerConfigJson.write(c));
+            assertTrue(json.has("embedding"));
+            json.remove("embedding");
+            TransformerConfig old = TransformerConfigJson.read(json.toString(), "old.safetensors");
+            assertEquals(format.equals("tt") ? "ttm" : "dense", old.embedding());
+            assertEquals(TransformerConfigJson.write(c), TransformerConfigJson.write(old));
+        }
+    }
 }
