@@ -166,15 +166,6 @@ public final class ExportCommand implements Callable<Integer> {
 
     /** What {@code ttq size --checkpoint} reports for a model at its own precision. */
     static long predictedBytes(TransformerConfig c) {
-        return SizeReport.of(c.sizeSpec("model", 32 * 24)).bytes(precision(c.bits()));
-    }
-
-    static Precision precision(int bits) {
-        for (Precision p : Precision.values()) {
-            if (p.bits() == bits) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("no precision of " + bits + " bits");
+        return SizeReport.of(c.sizeSpec("model", 32 * 24)).bytes(Precision.of(c.bits()));
     }
 }

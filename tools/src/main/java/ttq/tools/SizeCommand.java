@@ -114,7 +114,7 @@ public final class SizeCommand implements Callable<Integer> {
             System.out.print(comparison.format());
             if (checkpointConfig != null) {
                 TransformerConfig c = checkpointConfig;
-                Precision own = ExportCommand.precision(c.bits());
+                Precision own = Precision.of(c.bits());
                 long file = CompactExport.fileBytes(new JointIntentSlotModel(c, 0), ExportCommand.metadata(c, checkpoint));
                 System.out.printf(Locale.ROOT, "%nthis model at its precision (%s): %d bytes of tensors; its ttq export file: %d bytes "
                         + "(with the safetensors header: tensor names, shapes, configuration)%n", own.key(), report.bytes(own), file);

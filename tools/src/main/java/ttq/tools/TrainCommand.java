@@ -177,18 +177,17 @@ public final class TrainCommand implements Callable<Integer> {
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("train"), train, maxLength));
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("valid"), valid, maxLength));
         Commands.warn(IntentSlotCorpus.truncationWarning(data.resolve("test"), test, maxLength));
-        TransformerConfig config0 = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
-                batcher.slots().size(), model, bits, maxLength, dropout).withRanks(rank, 1).withEmbedding(model.equals("dense") ? "dense" : embedding));
-        TransformerConfig config = config0;
+        TransformerConfig shape = Commands.usage(() -> TransformerConfig.atisTable1(batcher.words().size(), batcher.intents().size(),
+                batcher.slots().size(), model, bits, maxLength, dropout).withEmbedding(model.equals("dense") ? "dense" : embedding));
         if (autoRank) {
-            embeddingRank = config.ttmEmbedding() ? config.autoEmbeddingRank() : 30;
-            if (config.ttmEmbedding()) {
+            embeddingRank = shape.ttmEmbedding() ? shape.autoEmbeddingRank() : 30;
+            if (shape.ttmEmbedding()) {
                 System.out.printf(Locale.ROOT, "--embedding-rank auto: %d for %d words (TTM %d parameters, %.1f%% of the dense table's %d)%n",
-                        embeddingRank, config.vocab(), config.ttmParameters(embeddingRank),
-                        100.0 * config.ttmParameters(embeddingRank) / ((long) config.vocab() * config.hidden()), (long) config.vocab() * config.hidden());
+                        embeddingRank, shape.vocab(), shape.ttmParameters(embeddingRank),
+                        100.0 * shape.ttmParameters(embeddingRank) / ((long) shape.vocab() * shape.hidden()), (long) shape.vocab() * shape.hidden());
             }
         }
-        config = config.withRanks(rank, embeddingRank);
+        TransformerConfig config = shape.withRanks(rank, embeddingRank);
         Commands.refuseExistingRun(out, resume);
         Files.createDirectories(out);
         experiment.writeResolved(out);

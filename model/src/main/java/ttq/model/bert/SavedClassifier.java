@@ -48,6 +48,16 @@ public final class SavedClassifier {
         }
     }
 
+    /** The {@link Info} in a file's metadata (written by {@link #metadata}); broken fields are an error naming the file. */
+    static Info info(Map<String, String> meta, Path file) throws DataFormatException {
+        try {
+            return new Info(meta.get("teacher"), meta.get("task"), new ObjectMapper().readValue(meta.get("bert_config"), BertConfig.class),
+                    Pooling.parse(meta.get("pooling")), Integer.parseInt(meta.get("classes")), Integer.parseInt(meta.get("max_length")));
+        } catch (RuntimeException | IOException e) {
+            throw new DataFormatException(file + ": broken classifier metadata (" + e.getMessage() + ")");
+        }
+    }
+
     /** Reads a file written with {@link #metadata}; a file of another kind is an error naming it. */
     public static Loaded load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -57,13 +67,7 @@ public final class SavedClassifier {
         if (!"ttq-sequence-classifier".equals(meta.get("format"))) {
             throw new DataFormatException(file + ": not a fine-tuned classifier (ttq finetune's best.safetensors)");
         }
-        Info info;
-        try {
-            info = new Info(meta.get("teacher"), meta.get("task"), new ObjectMapper().readValue(meta.get("bert_config"), BertConfig.class),
-                    Pooling.parse(meta.get("pooling")), Integer.parseInt(meta.get("classes")), Integer.parseInt(meta.get("max_length")));
-        } catch (RuntimeException | IOException e) {
-            throw new DataFormatException(file + ": broken classifier metadata (" + e.getMessage() + ")");
-        }
+        Info info = info(meta, file);
         SequenceClassifier model = new SequenceClassifier(new BertEncoder(info.config(), 0), info.pooling(), info.classes(), 0);
         TrainingCheckpoint.load(file, model, null);
         model.eval();

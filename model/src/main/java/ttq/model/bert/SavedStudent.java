@@ -1,6 +1,5 @@
 package ttq.model.bert;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,13 +56,11 @@ public final class SavedStudent {
             throw new DataFormatException(file + ": not a distilled student (ttq distill's student.safetensors, written by ttq 0.1 from "
                     + "2026-12-06 on)");
         }
-        SavedClassifier.Info info;
+        SavedClassifier.Info info = SavedClassifier.info(meta, file);
         int bits;
         try {
-            info = new SavedClassifier.Info(meta.get("teacher"), meta.get("task"), new ObjectMapper().readValue(meta.get("bert_config"), BertConfig.class),
-                    Pooling.parse(meta.get("pooling")), Integer.parseInt(meta.get("classes")), Integer.parseInt(meta.get("max_length")));
             bits = Integer.parseInt(meta.get("student_bits"));
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             throw new DataFormatException(file + ": broken student metadata (" + e.getMessage() + ")");
         }
         if (!"tt".equals(meta.get("student_kind"))) {

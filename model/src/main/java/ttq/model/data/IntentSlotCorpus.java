@@ -25,7 +25,7 @@ public final class IntentSlotCorpus {
                 throw new DataFormatException(p + ": missing (an intent/slot split needs seq.in, seq.out and label)");
             }
         }
-        List<String> inLines = lines(in), outLines = lines(out), labelLines = lines(label);
+        List<String> inLines = TextLines.read(in), outLines = TextLines.read(out), labelLines = TextLines.read(label);
         if (inLines.isEmpty()) {
             throw new DataFormatException(in + ": the " + dir.getFileName() + " split is empty (no utterances)");
         }
@@ -80,10 +80,6 @@ public final class IntentSlotCorpus {
         return String.format(java.util.Locale.ROOT, "warning: %s: %d utterance%s longer than %d tokens (the longest %d tokens, seq.in:%d) "
                 + "cut to the first %d (--max-len)", dir, over, over == 1 ? " is" : "s are", maxLength, longest, longestLine, maxLength,
                 maxLength);
-    }
-
-    private static List<String> lines(Path p) throws IOException {
-        return TextLines.read(p);
     }
 
     private static List<String> split(String line) {

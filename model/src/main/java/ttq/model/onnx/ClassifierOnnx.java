@@ -38,16 +38,8 @@ final class ClassifierOnnx {
         String padKeys = f.padKeys("attention_mask");
         int i = 0;
         for (BertLayer layer : enc.layers()) {
-            String p = "layer" + i++;
-            String q = f.layer(x, layer.query(), p + ".query");
-            String k = f.layer(x, layer.key(), p + ".key");
-            String v = f.layer(x, layer.value(), p + ".value");
-            String ctx = f.attention(q, k, v, padKeys, c.heads(), c.headDim(), null, p + ".attention");
-            String a = f.layer(ctx, layer.attentionOut(), p + ".attentionOut");
-            x = f.layerNorm(g.node("Add", p + "/residual1", new String[] {x, a}), layer.attentionNorm(), p + ".attentionNorm");
-            String h = f.gelu(f.layer(x, layer.up(), p + ".up"), p + "/gelu");
-            String y = f.layer(h, layer.down(), p + ".down");
-            x = f.layerNorm(g.node("Add", p + "/residual2", new String[] {x, y}), layer.outputNorm(), p + ".outputNorm");
+            x = f.encoderBlock(x, padKeys, java.util.List.of(layer.query(), layer.key(), layer.value(), layer.attentionOut()),
+                    layer.attentionNorm(), layer.up(), layer.down(), layer.outputNorm(), c.heads(), c.headDim(), null, "layer" + i++);
         }
         String pooled;
         if (model.pooling() == Pooling.CLS) {

@@ -31,18 +31,9 @@ final class JointModelOnnx {
         String padKeys = f.padKeys("attention_mask");
         int i = 0;
         for (EncoderBlock block : model.blocks()) {
-            String p = "block" + i++;
             MultiHeadAttention att = block.attention();
-            var proj = att.projections();
-            String q = f.layer(x, proj.get(0), p + ".attention.query");
-            String k = f.layer(x, proj.get(1), p + ".attention.key");
-            String v = f.layer(x, proj.get(2), p + ".attention.value");
-            String ctx = f.attention(q, k, v, padKeys, att.heads(), d / att.heads(), att.quantizers(), p + ".attention");
-            String a = f.layer(ctx, proj.get(3), p + ".attention.output");
-            x = f.layerNorm(g.node("Add", p + "/residual1", new String[] {x, a}), block.attentionNorm(), p + ".attentionNorm");
-            String h = f.gelu(f.layer(x, block.up(), p + ".up"), p + "/gelu");
-            String y = f.layer(h, block.down(), p + ".down");
-            x = f.layerNorm(g.node("Add", p + "/residual2", new String[] {x, y}), block.ffnNorm(), p + ".ffnNorm");
+            x = f.encoderBlock(x, padKeys, att.projections(), block.attentionNorm(), block.up(), block.down(), block.ffnNorm(), att.heads(),
+                    d / att.heads(), att.quantizers(), "block" + i++);
         }
         String first = g.node("Gather", "first_token", new String[] {x, g.longScalar("zero", 0)}, OnnxGraph.attr("axis", 1L));
         String intentHidden = g.node("Tanh", "intentHidden/tanh", new String[] {f.layer(first, model.intentHidden(), "intentHidden")});

@@ -308,6 +308,23 @@ final class OnnxLayers {
         return g.node("Reshape", name + "/context", new String[] {ctx, g.longs("shape", 0, 0, (long) heads * headDim)});
     }
 
+    /**
+     * One post-LN encoder block, as {@code EncoderBlock} and {@code BertLayer} compute it:
+     * a = LN(x + O attention(Q x, K x, V x)), then LN(a + down(GELU(up(a)))). {@code qkvo} are the
+     * query, key, value and output projections; {@code quant} the attention's Q/K/V/P quantizers or null.
+     */
+    String encoderBlock(String x, String padKeys, List<Layer> qkvo, LayerNorm attentionNorm, Layer up, Layer down, LayerNorm outputNorm,
+                        int heads, int headDim, List<LearnedScaleQuantizer> quant, String p) {
+        String q = layer(x, qkvo.get(0), p + ".query");
+        String k = layer(x, qkvo.get(1), p + ".key");
+        String v = layer(x, qkvo.get(2), p + ".value");
+        String ctx = attention(q, k, v, padKeys, heads, headDim, quant, p + ".attention");
+        String a = layer(ctx, qkvo.get(3), p + ".attentionOut");
+        x = layerNorm(g.node("Add", p + "/residual1", new String[] {x, a}), attentionNorm, p + ".attentionNorm");
+        String y = layer(gelu(layer(x, up, p + ".up"), p + "/gelu"), down, p + ".down");
+        return layerNorm(g.node("Add", p + "/residual2", new String[] {x, y}), outputNorm, p + ".outputNorm");
+    }
+
     /** [B, 1, 1, L] bool, true at padded keys, from attention_mask [B, L] (int64, 0 = padding). */
     String padKeys(String attentionMask) {
         String isPad = g.node("Equal", "is_padding", new String[] {attentionMask, g.longScalar("zero", 0)});

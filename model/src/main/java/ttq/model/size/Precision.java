@@ -21,6 +21,16 @@ public enum Precision {
         this.bits = bits;
     }
 
+    /** The precision of {@code bits} bits per weight (32, 8, 4 or 2). */
+    public static Precision of(int bits) {
+        for (Precision p : values()) {
+            if (p.bits == bits) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no precision of " + bits + " bits");
+    }
+
     /** Bits per stored weight. */
     public int bits() {
         return bits;

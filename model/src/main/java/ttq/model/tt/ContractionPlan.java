@@ -102,42 +102,35 @@ public final class ContractionPlan {
     /** The pairwise contractions in an order that evaluates every operand before its use; the last step is the result. */
     public List<Step> steps() {
         List<Step> out = new ArrayList<>();
-        Costing c = new Costing(net);
+        List<String[]> labels = new ArrayList<>(); // of every operand: the network's tensors, then the steps' results
+        for (int t = 0; t < net.tensorCount(); t++) {
+            labels.add(net.labels(t));
+        }
         if (!root.isLeaf()) {
-            collect(root, out, c);
+            collect(root, out, labels, new Costing(net));
         }
         return out;
     }
 
-    private int collect(Tree t, List<Step> out, Costing c) {
+    /** Appends the steps of subtree t (post-order) and returns the operand number of its result. */
+    private int collect(Tree t, List<Step> out, List<String[]> labels, Costing c) {
         if (t.isLeaf()) {
             return t.leaf;
         }
-        int l = collect(t.left, out, c), r = collect(t.right, out, c);
+        int l = collect(t.left, out, labels, c), r = collect(t.right, out, labels, c);
         Set<String> keep = c.result(t.mask);
-        List<String> labels = new ArrayList<>();
-        for (String s : concat(Arrays.asList(labelsOf(t.left)), Arrays.asList(labelsOf(t.right)))) {
-            if (keep.contains(s) && !labels.contains(s)) {
-                labels.add(s);
+        LinkedHashSet<String> result = new LinkedHashSet<>();
+        for (String[] side : List.of(labels.get(l), labels.get(r))) {
+            for (String s : side) {
+                if (keep.contains(s)) {
+                    result.add(s);
+                }
             }
         }
-        out.add(new Step(l, r, labels.toArray(new String[0])));
-        return net.tensorCount() + out.size() - 1;
-    }
-
-    /** Labels of a subtree's result, in the order {@link #steps} gives them. */
-    private String[] labelsOf(Tree t) {
-        if (t.isLeaf()) {
-            return net.labels(t.leaf);
-        }
-        Set<String> keep = new Costing(net).result(t.mask);
-        List<String> labels = new ArrayList<>();
-        for (String s : concat(Arrays.asList(labelsOf(t.left)), Arrays.asList(labelsOf(t.right)))) {
-            if (keep.contains(s) && !labels.contains(s)) {
-                labels.add(s);
-            }
-        }
-        return labels.toArray(new String[0]);
+        String[] resultLabels = result.toArray(new String[0]);
+        out.add(new Step(l, r, resultLabels));
+        labels.add(resultLabels);
+        return labels.size() - 1;
     }
 
     // ------------------------------------------------------------------ construction

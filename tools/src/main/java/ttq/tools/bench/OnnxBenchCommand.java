@@ -65,7 +65,7 @@ public final class OnnxBenchCommand implements Callable<Integer> {
             long onnx = model.getSerializedSize();
             long compact = CompactExport.fileBytes(net, Map.of());
             SizeReport size = SizeReport.of(c.sizeSpec("model", 32 * 24));
-            Precision p = precision(f.bits());
+            Precision p = Precision.of(f.bits());
             if (f.format().equals("dense")) {
                 denseOnnx = onnx;
             }
@@ -91,14 +91,5 @@ public final class OnnxBenchCommand implements Callable<Integer> {
         try (var g = ttq.engine.GradMode.noGrad(); var s = ttq.engine.StepScope.open()) {
             net.forward(ids, mask, b, l);
         }
-    }
-
-    private static Precision precision(int bits) {
-        for (Precision p : Precision.values()) {
-            if (p.bits() == bits) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("no precision of " + bits + " bits");
     }
 }
