@@ -141,6 +141,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         results.put("dev_f1", m.f1());
         results.put("dev_examples", dev.size());
         results.put("train_examples", train.size());
+        results.put("train_limit", trainLimit); // null: all; lets a reused run's budget be checked
         results.put("epochs", epochs);
         results.put("best_epoch", run.bestEpoch());
         results.put("params", chosen.model().parameterCount());

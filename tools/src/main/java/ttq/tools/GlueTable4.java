@@ -15,8 +15,9 @@ import ttq.tools.bench.BenchTable;
  * {@code ttq reproduce glue-table4}: the paper's Table 4 scaled to 2 cores. Per task: fine-tune the
  * teacher ({@code ttq finetune}), then distill layer by layer for two ranks x {FP32, INT8, INT4},
  * plus the all-at-once and XTC-style baselines at the first rank (INT8 / ternary) in the same
- * budget. Every row is an ordinary run folder under OUT/glue-table4-runs; the table (Markdown, CSV,
- * JSON) and a size-vs-accuracy plot go to OUT/glue-table4.*.
+ * budget, all at one small budget ({@code --budget small}, the default). Every row is an ordinary run
+ * folder under OUT/glue-table4-N-runs (N training examples); the table (Markdown, CSV, JSON) and a
+ * size-vs-accuracy plot go to OUT/glue-table4-N.*. The budgets that met the bars: {@link GlueTable4Full}.
  */
 final class GlueTable4 {
     /** The paper's Table 4 (BERT-base teacher, dev accuracy): SST-2 and MRPC per row. */
@@ -34,7 +35,9 @@ final class GlueTable4 {
     }
 
     static int run(Settings s) throws Exception {
-        Path runs = s.out().resolve("glue-table4-runs");
+        // the full budget's table is glue-table4.*; a small one is named by its examples
+        String table = "glue-table4-" + (s.trainLimit() > 0 ? String.valueOf(s.trainLimit()) : "all");
+        Path runs = s.out().resolve(table + "-runs");
         BenchTable t = new BenchTable("GLUE dev, paper Table 4 vs ttq (teacher " + s.teacher() + ", scaled to 2 cores)",
                 List.of("task", "row", "paper acc", "ttq acc", "ttq F1", "ttq MB", "compression", "GFLOPs / 128 tokens", "train examples", "epochs",
                         "train s"));
@@ -116,11 +119,11 @@ final class GlueTable4 {
             series.add(points);
         }
         Files.createDirectories(s.out());
-        t.write(s.out(), "glue-table4");
-        SizeAccuracyPlot.write(s.out().resolve("glue-table4.png"), "GLUE dev: student size vs accuracy (teacher at the right)",
+        t.write(s.out(), table);
+        SizeAccuracyPlot.write(s.out().resolve(table + ".png"), "GLUE dev: student size vs accuracy (teacher at the right)",
                 "dev accuracy (%)", series, null, null);
         System.out.print(t.format());
-        System.out.println("wrote " + s.out().resolve("glue-table4.{md,csv,json,png}"));
+        System.out.println("wrote " + s.out().resolve(table + ".{md,csv,json,png}"));
         return 0;
     }
 

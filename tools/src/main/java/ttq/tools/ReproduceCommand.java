@@ -40,6 +40,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--ranks", defaultValue = "30,50", description = "glue-table4: two TT ranks (default ${DEFAULT-VALUE}).")
     String ranks;
 
+    @Option(names = "--budget", defaultValue = "small", description = "glue-table4: small (every row at the options below, files "
+            + "glue-table4-N.* for N training examples) or full (the teachers and students at the budgets that met the bars, hours per "
+            + "row on 2 cores, files glue-table4.*; finished run folders are reused, others resumed). Default ${DEFAULT-VALUE}.")
+    String budget;
+
     @Option(names = "--train-limit", defaultValue = "2000", description = "glue-table4: distillation examples per task, 0 = all "
             + "(default ${DEFAULT-VALUE}).")
     int trainLimit;
@@ -83,8 +88,9 @@ public final class ReproduceCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}, Table 1). Another rank adds -embP to the file and folder names.")
     int embeddingRank;
 
-    @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "Train only these rows (dense, tt-fp32, tt-int8, "
-            + "tt-int4, tt-int2); the others appear when their run folder holds a finished run, else as 'not run'. Default: all.")
+    @Option(names = "--rows", split = ",", paramLabel = "ROW", description = "Train only these rows (atis-table2: dense, tt-fp32, "
+            + "tt-int8, tt-int4, tt-int2; glue-table4 --budget full: the run folder names, e.g. mrpc-teacher, mrpc-layerwise-r30-INT8); "
+            + "the others appear when their run folder holds a finished run, else as 'not run'. Default: all.")
     List<String> rows;
 
     /**
@@ -122,6 +128,11 @@ public final class ReproduceCommand implements Callable<Integer> {
                     throw new UsageException("--tasks: unknown task '" + task + "' (sst2, mrpc, rte)");
                 }
             }
+            if (budget.equals("full")) {
+                return GlueTable4Full.run(new GlueTable4Full.Settings(teacher, glueData, tasks, rows, seed, out));
+            }
+            UsageException.require(budget.equals("small"), "--budget must be small or full, got '" + budget + "'");
+            UsageException.require(rows == null, "--rows selects rows of atis-table2 and of glue-table4 --budget full, not of the small budget");
             return GlueTable4.run(new GlueTable4.Settings(teacher, glueData, tasks, r, trainLimit, finetuneLimit, finetuneEpochs, finetuneLr, phaseEpochs,
                     finalEpochs, seed, resume, out));
         }
