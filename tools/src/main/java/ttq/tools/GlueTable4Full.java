@@ -39,11 +39,13 @@ final class GlueTable4Full {
     static final List<Row> ROWS = List.of(
             teacher("sst2", 88, List.of("--epochs", "2", "--train-limit", "20000", "--lr", "1e-4"), 2, 20000),
             student("sst2", "layerwise", 8, 3, 1, 2, 20000),
-            // INT4 met its bar at 12,000 examples (4.70 under its teacher); the INT8 student needed 20,000
-            student("sst2", "layerwise", 4, 5, 1, 2, 12000),
+            // INT4 met its bar at 12,000 examples on 2026-11-27 by 0.30 points; it gets the INT8 student's budget, as on MRPC
+            student("sst2", "layerwise", 4, 5, 1, 2, 20000),
             teacher("mrpc", 80, List.of("--epochs", "3", "--lr", "1e-4"), 3, 0),
             student("mrpc", "layerwise", 8, 3, 3, 1, 0),
-            student("mrpc", "layerwise", 4, 5, 2, 1, 0),
+            // 2 epochs per loss met the INT4 bar on 2026-11-27 (77.94, 4.66 under) but not on 2026-12-07's code (75.49, 7.11 under):
+            // the INT4 student gets the INT8 student's budget
+            student("mrpc", "layerwise", 4, 5, 3, 1, 0),
             // the all-at-once baseline in the INT8 student's budget (22 epochs)
             student("mrpc", "all", 8, 0, 3, 1, 0));
 

@@ -48,7 +48,7 @@ class GlueTable4Test {
             assertTrue(Files.exists(runs.resolve(row).resolve("dev_predictions.tsv")), row);
             assertTrue(csv.stream().anyMatch(l -> l.contains(runs.resolve(row).toString()) && l.contains("dev_predictions.tsv")), row);
         }
-        assertTrue(csv.get(2).contains("--train-limit 20000") && csv.get(3).contains("--train-limit 12000"), String.join("\n", csv));
+        assertTrue(csv.get(2).contains("--train-limit 20000") && csv.get(3).contains("--bits 4"), String.join("\n", csv));
         assertTrue(Files.size(out.resolve("glue-table4.png")) > 1000);
         // finished folders are reused: nothing runs again, the same table comes out
         r = MainTest.run(full);
@@ -58,10 +58,10 @@ class GlueTable4Test {
         // a folder of another budget is not taken for the row's run
         Path config = runs.resolve("sst2-layerwise-r30-INT4").resolve("config.json");
         String original = Files.readString(config);
-        Files.writeString(config, original.replace("\"train-limit\" : 12000", "\"train-limit\" : 999"));
+        Files.writeString(config, original.replace("\"train-limit\" : 20000", "\"train-limit\" : 999"));
         r = MainTest.run(full);
         assertEquals(Main.EXIT_USAGE, r.code(), r.out());
-        assertTrue(r.err().contains("sst2-layerwise-r30-INT4") && r.err().contains("train-limit 999") && r.err().contains("needs 12000"), r.err());
+        assertTrue(r.err().contains("sst2-layerwise-r30-INT4") && r.err().contains("train-limit 999") && r.err().contains("needs 20000"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         // a student to run whose teacher's model file is gone (as in a clone: git keeps no model files)
         Files.walk(runs.resolve("sst2-layerwise-r30-INT4")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
