@@ -49,7 +49,6 @@ final class GlueTable4 {
         List<XYSeries> series = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         for (String task : s.tasks()) {
-            int col = task.equals("sst2") ? 0 : task.equals("mrpc") ? 1 : -1;
             Path teacherRun = runs.resolve(task + "-teacher");
             if (!(s.resume() && Files.exists(teacherRun.resolve("results.json")))) {
                 List<String> a = new ArrayList<>(List.of("finetune", "--task", task, "--teacher", s.teacher(), "--data", s.data().toString(),
@@ -58,18 +57,14 @@ final class GlueTable4 {
                 if (s.finetuneLimit() > 0) {
                     a.addAll(List.of("--train-limit", String.valueOf(s.finetuneLimit())));
                 }
-                if (s.resume() && Files.exists(teacherRun.resolve("checkpoint.safetensors"))) {
-                    a.add("--resume");
-                }
-                System.out.println("== " + task + " teacher");
-                int code = Main.run(a.toArray(new String[0]));
+                int code = ReproduceCommand.runRow(task + " teacher", a, teacherRun, s.resume());
                 if (code != 0) {
                     return code;
                 }
             }
             JsonNode tr = json.readTree(teacherRun.resolve("results.json").toFile());
             double teacherMb = tr.get("size_mb").asDouble();
-            t.row(task, "teacher", paper("teacher", col), f(tr.get("dev_acc").asDouble()), f(tr.get("dev_f1").asDouble()),
+            t.row(task, "teacher", paper("teacher", task), f(tr.get("dev_acc").asDouble()), f(tr.get("dev_f1").asDouble()),
                     String.format(Locale.ROOT, "%.1f", teacherMb), "1.0x",
                     tr.has("encoder_gflops_128") ? gflops(tr) : String.format(Locale.ROOT, "%.2f",
                             ttq.model.bert.SavedClassifier.load(teacherRun.resolve("best.safetensors")).model().encoderFlops(128) / 1e9),
@@ -99,18 +94,14 @@ final class GlueTable4 {
                     if (s.trainLimit() > 0) {
                         a.addAll(List.of("--train-limit", String.valueOf(s.trainLimit())));
                     }
-                    if (s.resume() && Files.exists(run.resolve("checkpoint.safetensors"))) {
-                        a.add("--resume");
-                    }
-                    System.out.println("== " + task + " " + name);
-                    int code = Main.run(a.toArray(new String[0]));
+                    int code = ReproduceCommand.runRow(task + " " + name, a, run, s.resume());
                     if (code != 0) {
                         return code;
                     }
                 }
                 JsonNode sr = json.readTree(run.resolve("results.json").toFile());
                 double mb = sr.get("size_mb").asDouble();
-                t.row(task, name, paper(name, col), f(sr.get("dev_acc").asDouble()), f(sr.get("dev_f1").asDouble()),
+                t.row(task, name, paper(name, task), f(sr.get("dev_acc").asDouble()), f(sr.get("dev_f1").asDouble()),
                         String.format(Locale.ROOT, "%.2f", mb), String.format(Locale.ROOT, "%.1fx", sr.get("compression").asDouble()), gflops(sr),
                         String.valueOf(sr.get("train_examples").asInt()), String.valueOf(sr.get("epochs").asInt()),
                         String.format(Locale.ROOT, "%.0f", sr.get("train_seconds").asDouble()));
@@ -127,16 +118,18 @@ final class GlueTable4 {
         return 0;
     }
 
-    private static String gflops(JsonNode results) {
+    static String gflops(JsonNode results) {
         return results.has("encoder_gflops_128") ? String.format(Locale.ROOT, "%.2f", results.get("encoder_gflops_128").asDouble()) : "";
     }
 
-    private static String paper(String row, int col) {
+    /** The paper's dev accuracy for a row label on a task, or "" where Table 4 has none. */
+    static String paper(String row, String task) {
         double[] v = PAPER.get(row);
+        int col = task.equals("sst2") ? 0 : task.equals("mrpc") ? 1 : -1;
         return v == null || col < 0 ? "" : f(v[col]);
     }
 
-    private static String f(double v) {
+    static String f(double v) {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 }

@@ -22,11 +22,6 @@ import ttq.tools.bench.BenchTable;
  * whether it holds dev_predictions.tsv, so every accuracy can be re-scored from files.
  */
 final class GlueTable4Full {
-    /** The paper's Table 4 (BERT-base teacher, dev accuracy): SST-2 and MRPC. */
-    private static final Map<String, double[]> PAPER = Map.of(
-            "teacher", new double[] {92.8, 87.7},
-            "layerwise r30 INT8", new double[] {89.2, 85.0}, "layerwise r30 INT4", new double[] {88.3, 84.8});
-
     /**
      * A row: its task, label, folder name, the command's budget options, the bar (minimum accuracy
      * for a teacher, points under the teacher for a student, 0 for a baseline without one) and the
@@ -119,7 +114,7 @@ final class GlueTable4Full {
             if (finished) {
                 checkBudget(run, row, s, json);
             } else if (!selected) {
-                t.row(row.task(), row.label(), paper(row), "not run", "", "", "", bar(row), "", "", "", "", "", "", String.join(" ", row.options()),
+                t.row(row.task(), row.label(), GlueTable4.paper(row.label(), row.task()), "not run", "", "", "", bar(row), "", "", "", "", "", "", String.join(" ", row.options()),
                         run.toString(), "");
                 continue;
             } else {
@@ -136,11 +131,7 @@ final class GlueTable4Full {
                 }
                 a.addAll(row.options());
                 a.addAll(List.of("--data", s.data().toString(), "--seed", String.valueOf(s.seed()), "--out", run.toString()));
-                if (Files.exists(run.resolve("checkpoint.safetensors"))) {
-                    a.add("--resume");
-                }
-                System.out.println("== " + row.task() + " " + row.label() + ": ttq " + String.join(" ", a));
-                int code = Main.run(a.toArray(new String[0]));
+                int code = ReproduceCommand.runRow(row.task() + " " + row.label() + ": ttq " + String.join(" ", a), a, run, true);
                 if (code != 0) {
                     return code;
                 }
@@ -155,10 +146,10 @@ final class GlueTable4Full {
             String under = row.teacher() ? "" : f(teacherAcc - acc);
             String barCell = bar(row) + (row.bar() == 0 ? "" : row.teacher() ? (acc >= row.bar() ? ": met" : ": missed")
                     : (teacherAcc - acc <= row.bar() ? ": met" : ": missed"));
-            t.row(row.task(), row.label(), paper(row), f(acc), f(r.get("dev_f1").asDouble()), f(teacherAcc), under, barCell,
+            t.row(row.task(), row.label(), GlueTable4.paper(row.label(), row.task()), f(acc), f(r.get("dev_f1").asDouble()), f(teacherAcc), under, barCell,
                     String.format(Locale.ROOT, row.teacher() ? "%.1f" : "%.2f", mb),
                     row.teacher() ? "1.0x" : String.format(Locale.ROOT, "%.1fx", r.get("compression").asDouble()),
-                    r.has("encoder_gflops_128") ? f(r.get("encoder_gflops_128").asDouble()) : "",
+                    GlueTable4.gflops(r),
                     String.valueOf(r.get("train_examples").asInt()), String.valueOf(r.get("epochs").asInt()),
                     String.format(Locale.ROOT, "%.0f", r.get("train_seconds").asDouble()), String.join(" ", row.options()), run.toString(),
                     Files.exists(run.resolve("dev_predictions.tsv")) ? "dev_predictions.tsv" : "none (reused run made before the file existed)");
@@ -180,15 +171,6 @@ final class GlueTable4Full {
         if (row.teacher()) {
             values = results;
             require(run, "teacher", s.teacher(), results.path("teacher").asText(null));
-            if (!results.has("train_limit")) { // a run from before results.json held the limit: its example count must be the limit
-                Object limit = row.expected().get("train_limit");
-                if (limit != null) {
-                    require(run, "train_examples", limit, results.path("train_examples").asInt(-1));
-                }
-                require(run, "epochs", row.expected().get("epochs"), results.path("epochs").asInt(-1));
-                require(run, "seed", s.seed(), results.path("seed").asLong(-1));
-                return;
-            }
         } else {
             Path config = run.resolve("config.json");
             if (!Files.exists(config)) {
@@ -200,6 +182,13 @@ final class GlueTable4Full {
         }
         require(run, "seed", s.seed(), values.path("seed").asLong(-1));
         for (Map.Entry<String, Object> e : row.expected().entrySet()) {
+            if (row.teacher() && e.getKey().equals("train_limit") && !results.has("train_limit")) {
+                // a teacher from before results.json held the limit: its example count must be the limit
+                if (e.getValue() != null) {
+                    require(run, "train_examples", e.getValue(), results.path("train_examples").asInt(-1));
+                }
+                continue;
+            }
             JsonNode v = values.get(e.getKey());
             Object found = v == null || v.isNull() ? null : v.isNumber() ? (Object) v.asInt() : v.asText();
             require(run, e.getKey(), e.getValue(), found);
@@ -220,13 +209,7 @@ final class GlueTable4Full {
         return row.teacher() ? ">= " + (int) row.bar() : "within " + (int) row.bar();
     }
 
-    private static String paper(Row row) {
-        double[] v = PAPER.get(row.label());
-        int col = row.task().equals("sst2") ? 0 : row.task().equals("mrpc") ? 1 : -1;
-        return v == null || col < 0 ? "" : f(v[col]);
-    }
-
     private static String f(double v) {
-        return String.format(Locale.ROOT, "%.2f", v);
+        return GlueTable4.f(v);
     }
 }

@@ -189,11 +189,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                     args.addAll(List.of("--rank", String.valueOf(rank), "--embedding-rank", String.valueOf(embeddingRank)));
                 }
                 args.addAll(row.extra());
-                if (resume && Files.exists(run.resolve("checkpoint.safetensors"))) {
-                    args.add("--resume");
-                }
-                System.out.println("== " + row.name());
-                int code = Main.run(args.toArray(new String[0]));
+                int code = runRow(row.name(), args, run, resume);
                 if (code != 0) {
                     return code;
                 }
@@ -222,6 +218,19 @@ public final class ReproduceCommand implements Callable<Integer> {
         System.out.print(t.format());
         System.out.println("wrote " + out.resolve(name + ".{md,csv,json,png}"));
         return 0;
+    }
+
+    /**
+     * Runs one row's command in this JVM, continuing its run with --resume when {@code resume} is set and
+     * the run folder holds a checkpoint; announces the row first. Returns the command's exit code.
+     */
+    static int runRow(String label, List<String> args, Path run, boolean resume) {
+        List<String> a = new ArrayList<>(args);
+        if (resume && Files.exists(run.resolve("checkpoint.safetensors"))) {
+            a.add("--resume");
+        }
+        System.out.println("== " + label);
+        return Main.run(a.toArray(new String[0]));
     }
 
     /** A TT run folder whose resolved config.json names other ranks is refused (runs before config.json: trusted). */

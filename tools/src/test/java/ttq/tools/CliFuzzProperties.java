@@ -36,11 +36,7 @@ class CliFuzzProperties {
     @AfterContainer
     static void clean() throws IOException {
         System.out.println("CLI fuzzing outcomes: " + OUTCOMES);
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        MainTest.deleteTree(dir);
     }
 
     private static void expectCleanExit(String what, String... args) {

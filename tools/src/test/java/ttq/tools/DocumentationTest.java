@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class DocumentationTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final String JAR = "java -jar tools/target/ttq.jar";
+    private static final Pattern CODE_SPAN = Pattern.compile("`([^`]+)`");
 
     private static List<Path> pages() throws IOException {
         List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
@@ -105,7 +106,8 @@ class DocumentationTest {
         List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
         assertTrue(readme.size() <= 200, "README.md has " + readme.size() + " lines (at most 200)");
         String text = String.join("\n", readme);
-        for (Path page : pages().subList(1, pages().size())) {
+        List<Path> pages = pages();
+        for (Path page : pages.subList(1, pages.size())) {
             assertTrue(text.contains("docs/" + page.getFileName()), "README.md does not link docs/" + page.getFileName());
         }
     }
@@ -123,7 +125,7 @@ class DocumentationTest {
                 out.add(line);
                 continue;
             }
-            Matcher m = Pattern.compile("`([^`]+)`").matcher(line);
+            Matcher m = CODE_SPAN.matcher(line);
             while (m.find()) {
                 out.add(m.group(1).replace("\\|", "|"));
             }
@@ -141,6 +143,7 @@ class DocumentationTest {
         Pattern option = Pattern.compile("(?<![\\w-])(--[a-z][a-z0-9-]*)");
         List<String> wrong = new ArrayList<>();
         int checked = 0;
+        picocli.CommandLine root = new picocli.CommandLine(new Main());
         for (Path page : pages()) {
             for (String snippet : codeSnippets(Files.readString(page))) {
                 // a pipe or another command on the same line ends this one
@@ -149,7 +152,7 @@ class DocumentationTest {
                     if (!m.find()) {
                         continue;
                     }
-                    picocli.CommandLine cli = new picocli.CommandLine(new Main()).getSubcommands().get(m.group(1));
+                    picocli.CommandLine cli = root.getSubcommands().get(m.group(1));
                     if (cli == null) {
                         wrong.add(ROOT.relativize(page) + ": unknown command in `" + part.strip() + "`");
                         continue;

@@ -64,7 +64,7 @@ class GlueTable4Test {
         assertTrue(r.err().contains("sst2-layerwise-r30-INT4") && r.err().contains("train-limit 999") && r.err().contains("needs 20000"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         // a student to run whose teacher's model file is gone (as in a clone: git keeps no model files)
-        Files.walk(runs.resolve("sst2-layerwise-r30-INT4")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        MainTest.deleteTree(runs.resolve("sst2-layerwise-r30-INT4"));
         Files.delete(runs.resolve("sst2-teacher").resolve("best.safetensors"));
         r = MainTest.run(full);
         assertEquals(Main.EXIT_USAGE, r.code(), r.out());
